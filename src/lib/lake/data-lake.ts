@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { type ErrorLocation, InputError } from '../errors.ts';
+import { type CsvTable, formatCsvRows, type ReadCsvOptions, type RowBatch, readCsv } from './csv.ts';
+import type { StorageBackend } from './storage.ts';
+
+/** A written object as jobs and run records refer to it: never rows, only where and what. */
+export interface ObjectRef {
+  key: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Streams CSV rows into one lake object. Nothing is visible at `key` until {@link finish}; after
+ * {@link abort} (or any error) the old object, if any, stays as it was.
+ */
+export class CsvObjectWriter {
+  private readonly body = new PassThrough({ highWaterMark: 1024 * 1024 });
+  private readonly hash = createHash('sha256');
+  private readonly done: Promise<{ bytes: number }>;
+  private rowCount = 0;
+  private failed: unknown;
+
+  constructor(
+    storage: StorageBackend,
+    readonly key: string,
+    header: readonly string[],
+    signal?: AbortSignal,
+  ) {
+    this.done = storage.putStream(key, this.body, signal);
+    // Keep the rejection observed; it is rethrown from write/finish.
+    this.done.catch((error: unknown) => {
+      this.failed = error;
+    });
+    this.push(formatCsvRows([header]));
+  }
+
+  /** Appends rows, waiting when the backend is slower than the producer. */
+  async write(rows: RowBatch): Promise<void> {
+    if (rows.length === 0) return;
+    this.rowCount += rows.length;
+    if (this.failed) throw this.failed;
+    // `once` rejects if the body errors (the backend failed) while we wait for it to drain.
+    if (!this.push(formatCsvRows(rows))) await once(this.body, 'drain');
+  }
+
+  private push(text: string): boolean {
+    this.hash.update(text);
+    return this.body.write(text);
+  }
+
+  /** Ends the object and puts it in place. */
+  async finish(): Promise<ObjectRef> {
+    this.body.end();
+    const { bytes } = await this.done;
+    return { key: this.key, rows: this.rowCount, bytes, sha256: this.hash.digest('hex') };
+  }
+
+  /** Drops everything written so far; the key keeps its old object (or none). */
+  async abort(reason: unknown = new Error('write aborted')): Promise<void> {
+    this.body.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+    await this.done.catch(() => undefined);
+  }
+}
+
+/** The lake's formats on top of a {@link StorageBackend}: CSV (streamed), JSON documents. */
+export class DataLake {
+  constructor(readonly storage: StorageBackend) {}
+
+  /** Streams a CSV object; see `readCsv` for the parsing rules and errors. */
+  async readCsv(key: string, options: ReadCsvOptions = {}): Promise<CsvTable> {
+    const stream = await this.storage.getStream(key);
+    return readCsv(stream, { ...options, location: { key, ...options.location } });
+  }
+
+  /** Reads a whole (small) CSV object into memory: dimension tables, fixtures. */
+  async readCsvRows(
+    key: string,
+    options: ReadCsvOptions = {},
+  ): Promise<{ header: string[]; rows: string[][] }> {
+    const table = await this.readCsv(key, options);
+    const rows: string[][] = [];
+    for await (const batch of table.batches) for (const row of batch) rows.push(row);
+    return { header: table.header, rows };
+  }
+
+  /** Opens a streaming, atomic CSV writer. */
+  openCsvWriter(key: string, header: readonly string[], signal?: AbortSignal): CsvObjectWriter {
+    return new CsvObjectWriter(this.storage, key, header, signal);
+  }
+
+  /** Writes a small CSV object at once. */
+  async writeCsv(key: string, header: readonly string[], rows: RowBatch): Promise<ObjectRef> {
+    const writer = this.openCsvWriter(key, header);
+    try {
+      await writer.write(rows);
+      return await writer.finish();
+    } catch (error) {
+      await writer.abort(error);
+      throw error;
+    }
+  }
+
+  /** Writes a JSON document (metadata, reports, run records), pretty-printed for people. */
+  async writeJson(key: string, value: unknown): Promise<ObjectRef> {
+    const text = `${JSON.stringify(value, null, 2)}\n`;
+    const { bytes } = await this.storage.put(key, text);
+    return { key, rows: 0, bytes, sha256: sha256(text) };
+  }
+
+  /** Reads a JSON document; a parse failure names the key. */
+  async readJson<T = unknown>(key: string, location: ErrorLocation = {}): Promise<T> {
+    const text = (await this.storage.get(key)).toString('utf8');
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new InputError(`not valid JSON: ${(error as Error).message}`, {
+        code: 'MALFORMED_JSON',
+        cause: error,
+        location: { key, ...location },
+      });
+    }
+  }
+}
+
+/** Hex SHA-256 of a string or bytes. */
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}

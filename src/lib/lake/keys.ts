@@ -1,0 +1,84 @@
+import { InputError } from '../errors.ts';
+
+const MAX_KEY_LENGTH = 1024;
+/** Directory (or key prefix) reserved for in-flight writes; never a valid key. */
+export const STAGING_PREFIX = '.staging';
+
+/**
+ * Checks that a lake key is safe on every backend: relative, `/`-separated, no `.`/`..` or empty
+ * segments, no backslash, NUL or control characters, at most 1024 characters. Returns the key.
+ * @throws InputError code `INVALID_KEY`, naming the key and what is wrong with it
+ */
+export function assertValidKey(key: string, what = 'lake key'): string {
+  const problem = keyProblem(key, false);
+  if (problem)
+    throw new InputError(`invalid ${what} ${JSON.stringify(key)}: ${problem}`, { code: 'INVALID_KEY' });
+  return key;
+}
+
+/** Like {@link assertValidKey} for a listing prefix, which may be empty or end with `/`. */
+export function assertValidPrefix(prefix: string): string {
+  if (prefix === '') return prefix;
+  const problem = keyProblem(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix, true);
+  if (problem) {
+    throw new InputError(`invalid lake prefix ${JSON.stringify(prefix)}: ${problem}`, {
+      code: 'INVALID_KEY',
+    });
+  }
+  return prefix;
+}
+
+function keyProblem(key: string, isPrefix: boolean): string | undefined {
+  if (typeof key !== 'string' || key.length === 0) return 'it is empty';
+  if (key.length > MAX_KEY_LENGTH) return `it is longer than ${MAX_KEY_LENGTH} characters`;
+  if (key.includes('\0')) return 'it contains a NUL byte';
+  if (key.includes('\\')) return 'it contains a backslash (use /)';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0001-\u001f\u007f]/.test(key)) return 'it contains a control character';
+  if (key.startsWith('/') || /^[A-Za-z]:/.test(key)) return 'it is absolute (keys are relative to the lake)';
+  const segments = key.split('/');
+  if (segments.some((segment) => segment === '')) return 'it has an empty segment (// or a trailing /)';
+  if (segments.some((segment) => segment === '..')) return 'it contains a ".." segment';
+  if (segments.some((segment) => segment === '.')) return 'it contains a "." segment';
+  if (!isPrefix && segments[0] === STAGING_PREFIX) return `"${STAGING_PREFIX}" is reserved`;
+  return undefined;
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Validates a calendar date `YYYY-MM-DD` (a real day: no 2024-02-30).
+ * @throws InputError code `INVALID_DATE`
+ */
+export function assertIsoDate(date: string): string {
+  if (ISO_DATE.test(date)) {
+    const parsed = new Date(`${date}T00:00:00Z`);
+    if (!Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date) return date;
+  }
+  throw new InputError(`invalid date ${JSON.stringify(date)}: expected a calendar date YYYY-MM-DD`, {
+    code: 'INVALID_DATE',
+  });
+}
+
+/** The Hive-style partition segment for a date: `date=YYYY-MM-DD`. */
+export const datePartition = (date: string): string => `date=${date}`;
+
+/** Reads the date back from a key containing a `date=YYYY-MM-DD` segment; undefined when absent. */
+export function dateOfKey(key: string): string | undefined {
+  return /(?:^|\/)date=(\d{4}-\d{2}-\d{2})(?:\/|$)/.exec(key)?.[1];
+}
+
+/** Every key the pipeline writes, in one place (the lake layout of docs/design). */
+export const lakeKeys = {
+  landingPrefix: (source: string) => `landing/${source}/`,
+  landing: (source: string, date: string) => `landing/${source}/${datePartition(date)}/${source}.csv`,
+  landingMeta: (source: string, date: string) =>
+    `landing/${source}/${datePartition(date)}/${source}.meta.json`,
+  cleaned: (date: string) => `processed/cleaned/transactions/${datePartition(date)}/transactions.csv`,
+  enriched: (date: string) => `processed/enriched/transactions/${datePartition(date)}/transactions.csv`,
+  dailySummary: (date: string) =>
+    `processed/aggregated/daily_summary/${datePartition(date)}/daily_summary.csv`,
+  qualityReport: (dataset: string, date: string) => `quality/${dataset}/${datePartition(date)}/report.json`,
+  run: (runId: string) => `runs/${runId}.json`,
+  runsPrefix: 'runs/',
+} as const;

@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pathToFileURL } from 'node:url';
+import { StorageError } from '../errors.ts';
+import { assertValidKey, assertValidPrefix, STAGING_PREFIX } from './keys.ts';
+import type { StorageBackend, WriteBody, WrittenObject } from './storage.ts';
+
+/**
+ * A lake in a local directory (or a shared volume). Writes go to `<root>/.staging/` first and are
+ * renamed into place, so they are atomic on one filesystem; `fsync` before the rename keeps them whole
+ * across a crash too.
+ */
+export class LocalStorage implements StorageBackend {
+  readonly url: string;
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.url = pathToFileURL(this.root).href;
+  }
+
+  private pathOf(key: string): string {
+    return path.join(this.root, ...assertValidKey(key).split('/'));
+  }
+
+  async get(key: string): Promise<Buffer> {
+    const file = this.pathOf(key);
+    try {
+      return await readFile(file);
+    } catch (error) {
+      throw this.wrap(error, 'read', key);
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    const file = this.pathOf(key);
+    // Open first so a missing object fails here, not later inside the consumer's pipeline.
+    const handle = await open(file, 'r').catch((error: unknown) => {
+      throw this.wrap(error, 'read', key);
+    });
+    return createReadStream('', { fd: handle.fd, autoClose: true, highWaterMark: 256 * 1024 });
+  }
+
+  async put(key: string, data: Uint8Array | string): Promise<WrittenObject> {
+    const file = this.pathOf(key);
+    return this.writeAtomically(key, file, async (staging) => {
+      const handle = await open(staging, 'w');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  async putStream(key: string, body: WriteBody, signal?: AbortSignal): Promise<WrittenObject> {
+    const file = this.pathOf(key);
+    return this.writeAtomically(key, file, async (staging) => {
+      const handle = await open(staging, 'w');
+      const sink = createWriteStream('', { fd: handle.fd, autoClose: false, highWaterMark: 256 * 1024 });
+      try {
+        await pipeline(body, sink, signal ? { signal } : {});
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  private async writeAtomically(
+    key: string,
+    file: string,
+    write: (staging: string) => Promise<void>,
+  ): Promise<WrittenObject> {
+    const stagingDir = path.join(this.root, STAGING_PREFIX);
+    const staging = path.join(stagingDir, `${randomBytes(8).toString('hex')}-${path.basename(file)}`);
+    try {
+      await mkdir(stagingDir, { recursive: true });
+      await write(staging);
+      await mkdir(path.dirname(file), { recursive: true });
+      await rename(staging, file);
+      const { size } = await stat(file);
+      return { key, bytes: size };
+    } catch (error) {
+      await rm(staging, { force: true });
+      throw this.wrap(error, 'write', key);
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      return (await stat(this.pathOf(key))).isFile();
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw this.wrap(error, 'stat', key);
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    assertValidPrefix(prefix);
+    // Walk only the deepest directory the prefix names completely, then filter by the string prefix.
+    const slash = prefix.lastIndexOf('/');
+    const baseKey = slash >= 0 ? prefix.slice(0, slash) : '';
+    const keys: string[] = [];
+    await this.walk(baseKey, keys);
+    return keys.filter((key) => key.startsWith(prefix)).sort(compareCodePoints);
+  }
+
+  private async walk(dirKey: string, into: string[]): Promise<void> {
+    const dir = dirKey === '' ? this.root : path.join(this.root, ...dirKey.split('/'));
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      throw this.wrap(error, 'list', dirKey);
+    }
+    for (const entry of entries) {
+      if (dirKey === '' && entry.name === STAGING_PREFIX) continue;
+      const key = dirKey === '' ? entry.name : `${dirKey}/${entry.name}`;
+      if (entry.isDirectory()) await this.walk(key, into);
+      else if (entry.isFile()) into.push(key);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await rm(this.pathOf(key), { force: true });
+    } catch (error) {
+      throw this.wrap(error, 'delete', key);
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private wrap(error: unknown, operation: string, key: string): Error {
+    if (error instanceof StorageError || (error as Error)?.name === 'AbortError') return error as Error;
+    if (isMissing(error)) {
+      return new StorageError(`object not found: ${key} in ${this.url}`, {
+        code: 'NOT_FOUND',
+        retryable: false,
+        cause: error,
+        location: { key },
+      });
+    }
+    const code = (error as NodeJS.ErrnoException)?.code;
+    // Permission and path-shape problems do not heal on retry; I/O pressure (EMFILE, EIO, ENOSPC) may.
+    const permanent = code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || code === 'ENOTDIR';
+    return new StorageError(`could not ${operation} ${key} in ${this.url}: ${(error as Error)?.message}`, {
+      code: permanent ? 'ACCESS_DENIED' : 'STORAGE_IO',
+      retryable: !permanent,
+      cause: error,
+      location: { key },
+    });
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+/** Sorts like S3 lists: by code point, not by locale. */
+export function compareCodePoints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,35 @@
+import type { Readable } from 'node:stream';
+
+/** What a streaming write reports once the object is in place. */
+export interface WrittenObject {
+  key: string;
+  bytes: number;
+}
+
+/** Bytes for a streaming write: a Node stream or any async iterable of chunks. */
+export type WriteBody = Readable | AsyncIterable<Uint8Array | string>;
+
+/**
+ * The storage contract every lake backend keeps (local directory, S3). Keys are validated by the
+ * backend (see `assertValidKey`); a missing object is a non-retryable `StorageError` with code
+ * `NOT_FOUND`; writes are atomic: a reader sees the old object or the new one, never a torn one.
+ */
+export interface StorageBackend {
+  /** Where the lake is, as a URL (`file:///…`, `s3://bucket/prefix`), for logs and messages. */
+  readonly url: string;
+  /** Reads a whole object. */
+  get(key: string): Promise<Buffer>;
+  /** Writes a whole object atomically, replacing any object at that key. */
+  put(key: string, data: Uint8Array | string): Promise<WrittenObject>;
+  /** Writes a stream atomically; if the body errors, nothing is written and any old object stays. */
+  putStream(key: string, body: WriteBody, signal?: AbortSignal): Promise<WrittenObject>;
+  /** Opens an object for streaming reads. */
+  getStream(key: string): Promise<Readable>;
+  exists(key: string): Promise<boolean>;
+  /** Every key starting with `prefix` (plain string prefix, as S3), sorted by code point. */
+  list(prefix: string): Promise<string[]>;
+  /** Deletes an object; deleting a missing object is not an error. */
+  delete(key: string): Promise<void>;
+  /** Releases clients and sockets. */
+  close(): Promise<void>;
+}
