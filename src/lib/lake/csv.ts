@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { type CsvError, parse } from 'csv-parse';
 import { type ErrorLocation, InputError } from '../errors.ts';
 
@@ -45,7 +45,9 @@ export async function readCsv(
   const feeding = (async () => {
     try {
       for await (const text of source) {
-        if (!parser.write(text)) await new Promise<void>((resolve) => parser.once('drain', resolve));
+        if (!parser.write(text)) await drainedOrClosed(parser);
+        // The reader stopped early or failed (see `release`): stop reading the input.
+        if (parser.destroyed) return;
       }
       parser.end();
     } catch (error) {
@@ -53,33 +55,65 @@ export async function readCsv(
     }
   })();
   const records = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
+  // When the rows are not read to the end (an error, or a consumer that stops early), the input must
+  // still be closed: otherwise its file descriptor or socket stays open, waiting for a reader.
+  const release = () => {
+    parser.destroy();
+    if (typeof (input as Readable).destroy === 'function') (input as Readable).destroy();
+  };
 
-  const first = await nextRecord(records, location, 0);
-  if (first.done) {
-    await feeding;
-    throw new InputError('the file is empty: no header row', { code: 'EMPTY_FILE', location });
+  let header: string[];
+  try {
+    const first = await nextRecord(records, location, 0);
+    if (first.done) {
+      await feeding;
+      throw new InputError('the file is empty: no header row', { code: 'EMPTY_FILE', location });
+    }
+    header = first.value;
+    assertUniqueColumns(header, location);
+  } catch (error) {
+    release();
+    throw error;
   }
-  const header = first.value;
-  assertUniqueColumns(header, location);
 
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   async function* batches(): AsyncGenerator<RowBatch> {
     let batch: RowBatch = [];
     let row = 0;
-    for (;;) {
-      const next = await nextRecord(records, location, row + 1);
-      if (next.done) break;
-      row += 1;
-      batch.push(next.value);
-      if (batch.length >= batchSize) {
-        yield batch;
-        batch = [];
+    let complete = false;
+    try {
+      for (;;) {
+        const next = await nextRecord(records, location, row + 1);
+        if (next.done) break;
+        row += 1;
+        batch.push(next.value);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
       }
+      if (batch.length > 0) yield batch;
+      await feeding;
+      complete = true;
+    } finally {
+      if (!complete) release();
     }
-    if (batch.length > 0) yield batch;
-    await feeding;
   }
   return { header, batches: batches() } satisfies CsvTable;
+}
+
+/** Resolves when a backed-up parser can take more input, or when it was destroyed and never will. */
+function drainedOrClosed(parser: Transform): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (parser.destroyed) return resolve();
+    const done = () => {
+      parser.off('drain', done);
+      parser.off('close', done);
+      resolve();
+    };
+    parser.once('drain', done);
+    parser.once('close', done);
+  });
 }
 
 async function nextRecord(records: AsyncIterator<string[]>, location: ErrorLocation, row: number) {

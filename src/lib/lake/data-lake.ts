@@ -31,6 +31,10 @@ export class CsvObjectWriter {
     signal?: AbortSignal,
   ) {
     this.done = storage.putStream(key, this.body, signal);
+    // Errors reach callers through `done`. Without a listener of our own, an abort that comes before
+    // the backend has attached its pipeline to the body (it first creates directories or an upload)
+    // would be an uncaught 'error' event, which ends the worker process.
+    this.body.on('error', () => undefined);
     // Keep the rejection observed; it is rethrown from write/finish.
     this.done.catch((error: unknown) => {
       this.failed = error;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -42,7 +42,10 @@ export class LocalStorage implements StorageBackend {
     const handle = await open(file, 'r').catch((error: unknown) => {
       throw this.wrap(error, 'read', key);
     });
-    return createReadStream('', { fd: handle.fd, autoClose: true, highWaterMark: 256 * 1024 });
+    // The stream owns the handle and closes it. (A stream over the raw `handle.fd` would close the fd
+    // while the FileHandle stays open; its garbage collection then closes the fd number again, failing
+    // with EBADF or closing an unrelated file that reused the number.)
+    return handle.createReadStream({ highWaterMark: 256 * 1024 });
   }
 
   async put(key: string, data: Uint8Array | string): Promise<WrittenObject> {

@@ -1,0 +1,179 @@
+import { type NextFunction, type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { errorMessage } from '../lib/errors.ts';
+import { assertIsoDate } from '../lib/lake/keys.ts';
+import type { Logger } from '../lib/logger.ts';
+import { pipelineNameSchema, type RunStatus, runIdSchema, runStatusSchema } from '../lib/pipeline/jobs.ts';
+import type { RunRecord } from '../lib/pipeline/run-record.ts';
+import type { RunStore } from './run-store.ts';
+
+/** Most runs one listing returns; `limit` above it is a 400, not a silent cap. */
+export const MAX_LIST_LIMIT = 1000;
+const DEFAULT_LIST_LIMIT = 50;
+
+const isoDate = z.string().refine(
+  (value) => {
+    try {
+      assertIsoDate(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a calendar date YYYY-MM-DD' },
+);
+
+// Strict: an unknown parameter (`?state=failed`) is a 400, not a filter silently ignored.
+const listQuerySchema = z.strictObject({
+  status: runStatusSchema.optional(),
+  date: isoDate.optional(),
+  pipeline: pipelineNameSchema.optional(),
+  limit: z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(MAX_LIST_LIMIT))
+    .default(DEFAULT_LIST_LIMIT),
+});
+
+/** One run in a listing: the record without step results and lineage (see `GET /api/runs/:runId`). */
+export interface RunSummary {
+  runId: string;
+  pipeline: string;
+  date: string;
+  suite: string;
+  status: RunStatus;
+  enqueuedAt: string | null;
+  endedAt: string;
+  durationMs: number | null;
+  errors: string[];
+  quality: { passed: boolean; overallScore: number | null; failedChecks: string[] } | null;
+  steps: { name: string; status: string; durationMs: number | null }[];
+}
+
+/** The body of `GET /api/runs`. */
+export interface RunListBody {
+  runs: RunSummary[];
+  /** Runs matching the filter, before `limit`. */
+  total: number;
+  limit: number;
+}
+
+/** The body of every error answer of the run API. */
+export interface ApiErrorBody {
+  error: string;
+  code: string;
+}
+
+/**
+ * The run API, read from the lake: `GET /runs` (filters `status`, `date`, `pipeline`, `limit`),
+ * `GET /runs/:runId`, `GET /runs/:runId/quality`. Mount it under `/api`; authentication is the
+ * caller's (the server puts it in front of this router).
+ */
+export function createRunsApi(store: RunStore, logger: Logger): Router {
+  const router = Router();
+
+  router.get('/runs', async (req, res) => {
+    const query = listQuerySchema.safeParse(req.query);
+    if (!query.success) {
+      sendError(res, 400, 'BAD_FILTER', describeIssues(query.error));
+      return;
+    }
+    const { limit, ...filter } = query.data;
+    const records = await store.list(filter);
+    const body: RunListBody = { runs: records.slice(0, limit).map(summarize), total: records.length, limit };
+    res.json(body);
+  });
+
+  router.get('/runs/:runId', async (req, res) => {
+    const runId = parseRunId(req, res);
+    if (runId === undefined) return;
+    const record = await store.get(runId);
+    if (!record) {
+      sendError(res, 404, 'RUN_NOT_FOUND', `no record of run ${runId} (it has not ended, or never existed)`);
+      return;
+    }
+    res.json(record);
+  });
+
+  router.get('/runs/:runId/quality', async (req, res) => {
+    const runId = parseRunId(req, res);
+    if (runId === undefined) return;
+    const record = await store.get(runId);
+    if (!record) {
+      sendError(res, 404, 'RUN_NOT_FOUND', `no record of run ${runId} (it has not ended, or never existed)`);
+      return;
+    }
+    const reportKey = record.quality?.reportKey;
+    const report = reportKey ? await store.readDocument(reportKey) : undefined;
+    if (report === undefined) {
+      const why = reportKey
+        ? `its report ${reportKey} is missing from the lake`
+        : 'its quality step did not run';
+      sendError(res, 404, 'REPORT_NOT_FOUND', `run ${runId} has no quality report: ${why}`);
+      return;
+    }
+    res.json(report);
+  });
+
+  router.use((_req: Request, res: Response) => sendError(res, 404, 'NOT_FOUND', 'no such API route'));
+
+  // Express 5 forwards rejected handlers here. Five arguments' worth of signature is how Express tells
+  // an error handler from a middleware, so `_next` must stay.
+  router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    logger.error({ err: error, path: req.path }, 'run API request failed');
+    sendError(res, 500, 'INTERNAL', `could not read from the lake: ${errorMessage(error)}`);
+  });
+
+  return router;
+}
+
+function parseRunId(req: Request, res: Response): string | undefined {
+  const parsed = runIdSchema.safeParse(req.params.runId);
+  if (parsed.success) return parsed.data;
+  sendError(res, 400, 'BAD_RUN_ID', `invalid run id: ${describeIssues(parsed.error)}`);
+  return undefined;
+}
+
+function summarize(record: RunRecord): RunSummary {
+  return {
+    runId: record.runId,
+    pipeline: record.pipeline,
+    date: record.date,
+    suite: record.suite,
+    status: record.status,
+    enqueuedAt: record.enqueuedAt,
+    endedAt: record.endedAt,
+    durationMs: record.durationMs,
+    errors: record.errors ?? [],
+    quality: record.quality
+      ? {
+          passed: record.quality.passed,
+          overallScore: record.quality.overallScore,
+          failedChecks: record.quality.failedChecks,
+        }
+      : null,
+    steps: (record.steps ?? []).map((step) => ({
+      name: step.name,
+      status: step.status,
+      durationMs: step.durationMs,
+    })),
+  };
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.join('.');
+      // An unknown parameter's name is in `keys`, not in `path`.
+      if (issue.code === 'unrecognized_keys')
+        return `unknown parameter ${issue.keys.join(', ')} (use status, date, pipeline, limit)`;
+      return where ? `${where}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+function sendError(res: Response, status: number, code: string, message: string): void {
+  const body: ApiErrorBody = { error: message, code };
+  res.status(status).json(body);
+}

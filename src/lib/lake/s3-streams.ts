@@ -1,0 +1,104 @@
+import { PassThrough, Readable } from 'node:stream';
+import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { StorageError } from '../errors.ts';
+import { type S3ErrorContext, toStorageError } from './s3-errors.ts';
+import type { WriteBody } from './storage.ts';
+
+/** Byte count and body failure of one stream write, filled in by {@link relay}. */
+export interface RelayCounter {
+  bytes: number;
+  failure: { error: unknown } | undefined;
+}
+
+/**
+ * Yields the body's chunks as Buffers (without copying), counting bytes and recording a failure of
+ * the body itself, so putStream can tell it apart from a failure of S3. An abort wins the race with
+ * a body that is slow to produce its next chunk.
+ */
+export async function* relay(
+  body: WriteBody,
+  counter: RelayCounter,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Buffer> {
+  const iterator = (body as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+  let onAbort: (() => void) | undefined;
+  const aborted =
+    signal &&
+    new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortError(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  aborted?.catch(() => undefined); // observed below; never an unhandled rejection
+  try {
+    for (;;) {
+      const next = await (aborted ? Promise.race([iterator.next(), aborted]) : iterator.next());
+      if (next.done) return;
+      const chunk = next.value;
+      const buffer =
+        typeof chunk === 'string'
+          ? Buffer.from(chunk)
+          : Buffer.isBuffer(chunk)
+            ? chunk
+            : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      counter.bytes += buffer.byteLength;
+      yield buffer;
+    }
+  } catch (error) {
+    counter.failure = { error };
+    // Tell a generator body to finish (its finally blocks run); not awaited, it may be stuck.
+    iterator.return?.()?.catch(() => undefined);
+    throw error;
+  } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The body of a GetObject answer: in Node, the HTTP response itself with the SDK's helper methods. */
+export function bodyOf(
+  response: GetObjectCommandOutput,
+): Readable & { transformToByteArray(): Promise<Uint8Array> } {
+  const body = response.Body;
+  if (!(body instanceof Readable)) {
+    throw new StorageError('S3 GetObject returned no readable body', { code: 'STORAGE_IO' });
+  }
+  return body as Readable & { transformToByteArray(): Promise<Uint8Array> };
+}
+
+/**
+ * Hands a GetObject body to a consumer through a PassThrough, so that a failure mid-body (a reset,
+ * a socket timeout) reaches the consumer as `mapError(error)`, a StorageError naming the object,
+ * and a consumer that stops early (destroys the stream) releases the HTTP socket.
+ */
+export function relayDownload(body: Readable, mapError: (error: unknown) => Error): Readable {
+  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+  // `on`, not `once`: a second 'error' without a listener would crash the process.
+  body.on('error', (error) => out.destroy(mapError(error)));
+  out.once('close', () => body.destroy());
+  body.pipe(out);
+  return out;
+}
+
+/** The error Node's own stream utilities raise on abort, so callers can test `name === 'AbortError'`. */
+export function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), {
+    name: 'AbortError',
+    code: 'ABORT_ERR',
+  });
+}
+
+/** A failing body is the caller's error: keep ours and aborts as they are, wrap the rest. */
+export function bodyError(error: unknown, context: S3ErrorContext): Error {
+  const mapped = toStorageError(error, context);
+  if (mapped !== error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return new StorageError(
+      `could not write ${context.objectKey} to bucket "${context.bucket}": ${message}`,
+      {
+        code: 'STORAGE_IO',
+        cause: error,
+        ...(context.lakeKey !== undefined ? { location: { key: context.lakeKey } } : {}),
+      },
+    );
+  }
+  return mapped;
+}

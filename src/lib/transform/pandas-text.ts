@@ -1,0 +1,117 @@
+import { NULL_STRINGS } from '../sources/values.ts';
+
+/**
+ * How `pandas.read_csv` sees a field, with character checks instead of regexes because these run for
+ * every field of every row.
+ */
+
+const MAX_NULL_LENGTH = Math.max(...[...NULL_STRINGS].map((text) => text.length));
+
+/** True when `read_csv` reads the field as NaN (`''`, `NA`, `null`, `NaN`, …: pandas' default na_values). */
+export function isNull(text: string | undefined): boolean {
+  if (text === undefined || text.length === 0) return true;
+  return text.length <= MAX_NULL_LENGTH && NULL_STRINGS.has(text);
+}
+
+const isAsciiSpace = (code: number): boolean => code === 32 || (code >= 9 && code <= 13);
+const isDigit = (code: number): boolean => code >= 48 && code <= 57;
+
+/**
+ * A numeric field as pandas' C parser reads it: `NaN` for a null field, the number for a decimal
+ * (surrounding ASCII spaces, sign, `1.`, `.5`, exponent allowed) or for `inf`/`infinity` in any case,
+ * and `undefined` for any other text, which would make pandas keep the whole column as strings.
+ */
+export function readNumber(text: string): number | undefined {
+  if (isNull(text)) return Number.NaN;
+  const end = text.length;
+  let i = 0;
+  while (i < end && isAsciiSpace(text.charCodeAt(i))) i++;
+  const start = i;
+  let code = text.charCodeAt(i);
+  if (code === 43 || code === 45) code = text.charCodeAt(++i); // + -
+  let digits = 0;
+  while (isDigit(code)) {
+    digits++;
+    code = text.charCodeAt(++i);
+  }
+  if (code === 46) {
+    code = text.charCodeAt(++i);
+    while (isDigit(code)) {
+      digits++;
+      code = text.charCodeAt(++i);
+    }
+  }
+  if (digits === 0) return readInfinity(text, start);
+  if (code === 101 || code === 69) {
+    // e E
+    code = text.charCodeAt(++i);
+    if (code === 43 || code === 45) code = text.charCodeAt(++i);
+    if (!isDigit(code)) return undefined;
+    while (isDigit(code)) code = text.charCodeAt(++i);
+  }
+  while (i < end && isAsciiSpace(text.charCodeAt(i))) i++;
+  if (i !== end) return undefined;
+  // pandas reads an overflowing decimal (1e400) as text, not as inf.
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+const INFINITY_WORDS: ReadonlyMap<string, number> = new Map([
+  ['inf', Number.POSITIVE_INFINITY],
+  ['+inf', Number.POSITIVE_INFINITY],
+  ['-inf', Number.NEGATIVE_INFINITY],
+  ['infinity', Number.POSITIVE_INFINITY],
+  ['+infinity', Number.POSITIVE_INFINITY],
+  ['-infinity', Number.NEGATIVE_INFINITY],
+]);
+
+function readInfinity(text: string, start: number): number | undefined {
+  const rest = text.length - start;
+  if (rest < 3 || rest > 12) return undefined;
+  return INFINITY_WORDS.get(text.trim().toLowerCase());
+}
+
+/**
+ * Python's `str.isspace()` set, which `str.strip()` removes: ASCII whitespace, the information
+ * separators U+001C..U+001F, NEL, NBSP and the Unicode space separators (but not U+FEFF, unlike JS).
+ */
+export function isPythonSpace(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13) || (code >= 28 && code <= 31);
+  if (code < 0x85) return false;
+  return (
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  );
+}
+
+/** Python's `str.strip()` with no arguments. */
+export function pythonStrip(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isPythonSpace(text.charCodeAt(start))) start++;
+  while (end > start && isPythonSpace(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+/** Python's `str < str`: by code point (JS `<` compares UTF-16 units, which differs above U+FFFF). */
+export function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // A surrogate starts an astral code point, above every BMP one (U+E000..U+FFFF included).
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}

@@ -1,0 +1,114 @@
+import { Job, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { errorMessage } from '../lib/errors.ts';
+import { jobIds, QUEUE_NAMES, type RunStatus } from '../lib/pipeline/jobs.ts';
+import type { Producer } from '../lib/pipeline/producer.ts';
+import { type RunRecord, readRunRecord } from '../lib/pipeline/run-record.ts';
+import { createRedis } from '../lib/redis.ts';
+
+/** How a followed run ended: its record, or (if none could be read) the root job's failure. */
+export interface RunOutcome {
+  runId: string;
+  status: RunStatus | 'timeout';
+  record: RunRecord | null;
+  error?: string;
+}
+
+/** A step event of a followed run, for progress lines. */
+export interface StepEvent {
+  runId: string;
+  step: string;
+  event: 'completed' | 'failed';
+  detail?: string;
+}
+
+const STEP_SUFFIX = /-(ingest-[a-z_]+|transform|quality)$/;
+
+/**
+ * Follows runs to their end through BullMQ queue events. Open it before enqueueing, so no event is
+ * missed; runs that had already ended are read back at once.
+ */
+export class RunFollower {
+  private readonly pending = new Map<string, (outcome: RunOutcome) => void>();
+  private readonly outcomes = new Map<string, Promise<RunOutcome>>();
+
+  private constructor(
+    private readonly producer: Producer,
+    private readonly events: QueueEvents[],
+    private readonly connections: Redis[],
+    private readonly onStep: (event: StepEvent) => void,
+  ) {
+    for (const queueEvents of events) {
+      queueEvents.on('completed', ({ jobId }) => this.onJobEnd(jobId, 'completed'));
+      queueEvents.on('failed', ({ jobId, failedReason }) => this.onJobEnd(jobId, 'failed', failedReason));
+    }
+  }
+
+  /** Subscribes to every pipeline queue's events. */
+  static async open(
+    producer: Producer,
+    onStep: (event: StepEvent) => void = () => undefined,
+  ): Promise<RunFollower> {
+    const { config } = producer;
+    const connections = QUEUE_NAMES.map(() => createRedis(config.REDIS_URL, 'worker'));
+    const events = QUEUE_NAMES.map(
+      (name, i) =>
+        new QueueEvents(name, { connection: connections[i] as Redis, prefix: config.QUEUE_PREFIX }),
+    );
+    await Promise.all(events.map((queueEvents) => queueEvents.waitUntilReady()));
+    return new RunFollower(producer, events, connections, onStep);
+  }
+
+  /** Resolves when every run has ended or the timeout passes (those runs end as `timeout`). */
+  async wait(runIds: readonly string[], timeoutMs: number): Promise<RunOutcome[]> {
+    for (const runId of runIds) this.track(runId);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.all(runIds.map((runId) => this.outcomes.get(runId))), timedOut]);
+    clearTimeout(timer);
+    for (const [runId, resolve] of this.pending) resolve({ runId, status: 'timeout', record: null });
+    return Promise.all(runIds.map((runId) => this.outcomes.get(runId) as Promise<RunOutcome>));
+  }
+
+  private track(runId: string): void {
+    if (this.outcomes.has(runId)) return;
+    this.outcomes.set(runId, new Promise((resolve) => this.pending.set(runId, resolve)));
+    // A run that ended before we listened (or a re-enqueued finished run) is settled from its state.
+    void Job.fromId(this.producer.queues.quality, jobIds.quality(runId))
+      .then(async (root) => {
+        const state = root ? await root.getState() : 'missing';
+        if (state === 'completed' || state === 'failed') await this.settle(runId, root?.failedReason);
+      })
+      .catch(() => undefined);
+  }
+
+  private onJobEnd(jobId: string, event: 'completed' | 'failed', reason?: string): void {
+    const match = STEP_SUFFIX.exec(jobId);
+    if (!match) return;
+    const runId = jobId.slice(0, match.index);
+    if (!this.pending.has(runId)) return;
+    const step = match[1] as string;
+    this.onStep({ runId, step, event, ...(reason ? { detail: reason } : {}) });
+    if (step === 'quality') void this.settle(runId, reason);
+  }
+
+  private async settle(runId: string, failedReason?: string): Promise<void> {
+    const resolve = this.pending.get(runId);
+    if (!resolve) return;
+    this.pending.delete(runId);
+    try {
+      const record = await readRunRecord(this.producer.lake, runId);
+      resolve({ runId, status: record.status, record });
+    } catch (error) {
+      // The root ended but no record could be read: report the failure we know of.
+      resolve({ runId, status: 'failed', record: null, error: failedReason ?? errorMessage(error) });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.events.map((queueEvents) => queueEvents.close()));
+    for (const connection of this.connections) connection.disconnect();
+  }
+}

@@ -1,0 +1,34 @@
+import type { RunOutcome } from './follow-runs.ts';
+
+/** Renders rows as an aligned plain-text table (first row is the header). */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const [header, ...body] = rows;
+  if (!header) return '';
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...body.map(line)].join('\n');
+}
+
+/** One line per run: status, rows written, quality score, duration, first error. */
+export function formatRunSummary(outcomes: readonly RunOutcome[]): string {
+  const rows = outcomes.map(({ runId, status, record, error }) => {
+    const transform = record?.steps.find((step) => step.name === 'transform');
+    const enriched = (transform?.result as { outputs?: { enriched?: { rows?: number } } } | undefined)
+      ?.outputs?.enriched?.rows;
+    const firstError = record?.errors[0] ?? error ?? '';
+    return [
+      runId,
+      status.toUpperCase(),
+      enriched === undefined ? '-' : String(enriched),
+      record?.quality?.overallScore == null ? '-' : `${(record.quality.overallScore * 100).toFixed(2)}%`,
+      record?.durationMs == null ? '-' : `${(record.durationMs / 1000).toFixed(2)}s`,
+      firstError.length > 90 ? `${firstError.slice(0, 87)}...` : firstError,
+    ];
+  });
+  return formatTable([['run', 'status', 'enriched rows', 'quality', 'duration', 'error'], ...rows]);
+}

@@ -1,0 +1,43 @@
+import type { Worker } from 'bullmq';
+import type { Config } from '../lib/config.ts';
+import { openLake } from '../lib/lake/open-lake.ts';
+import { logger } from '../lib/logger.ts';
+import type { QueueName } from '../lib/pipeline/jobs.ts';
+import { closeQueues, openQueues } from '../lib/pipeline/queues.ts';
+import { createRedis } from '../lib/redis.ts';
+import { createShutdown } from './shutdown.ts';
+import { startWorkers } from './worker-pool.ts';
+
+export interface WorkerRuntime {
+  workers: Worker[];
+  /** Idempotent: closes workers (in-flight jobs finish), queues, Redis, the lake. */
+  shutdown: () => Promise<boolean>;
+}
+
+/**
+ * Starts a worker process's moving parts: the lake, one Redis connection (worker role), the queues
+ * used for run records, and one BullMQ worker per served queue.
+ */
+export async function startWorkerRuntime(
+  config: Config,
+  options: { queues: readonly QueueName[]; concurrency: number; onShutdownTimeout?: () => void },
+): Promise<WorkerRuntime> {
+  const lake = await openLake(config);
+  const connection = createRedis(config.REDIS_URL, 'worker');
+  connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const queues = openQueues(connection, config.QUEUE_PREFIX);
+  const workers = startWorkers({ config, lake, queues, logger }, connection, options);
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  const shutdown = createShutdown({
+    logger,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    ...(options.onShutdownTimeout ? { onTimeout: options.onShutdownTimeout } : {}),
+    steps: [
+      { name: 'workers', close: () => Promise.all(workers.map((worker) => worker.close())) },
+      { name: 'queues', close: () => closeQueues(queues) },
+      { name: 'redis', close: () => connection.quit() },
+      { name: 'lake', close: () => lake.storage.close() },
+    ],
+  });
+  return { workers, shutdown };
+}

@@ -1,0 +1,36 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../lib/errors.ts';
+import { QUEUE_NAMES, type QueueName } from '../lib/pipeline/jobs.ts';
+
+export const USAGE = `Usage: npm run worker -- [--queues ingest,transform,quality] [--concurrency N]
+
+Serves the named queues (default: all) until SIGTERM/SIGINT. Start as many as you like, on any
+machine that reaches the same Redis and lake: they share the work.`;
+
+/** Parses the worker's command line; throws ConfigError with the usage on bad input. */
+export function parseWorkerArgs(argv: string[], defaultConcurrency: number) {
+  let values: { queues?: string; concurrency?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { queues: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean' } },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n\n${USAGE}`, { code: 'ARGS_INVALID', cause: error });
+  }
+  const queues = (values.queues ?? QUEUE_NAMES.join(',')).split(',').map((name) => name.trim());
+  const unknown = queues.filter((name) => !QUEUE_NAMES.includes(name as QueueName));
+  if (unknown.length > 0 || queues.length === 0) {
+    throw new ConfigError(`unknown queue(s): ${unknown.join(', ')}; known: ${QUEUE_NAMES.join(', ')}`, {
+      code: 'ARGS_INVALID',
+    });
+  }
+  const concurrency = values.concurrency === undefined ? defaultConcurrency : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new ConfigError(`--concurrency must be a positive integer, got ${values.concurrency}`, {
+      code: 'ARGS_INVALID',
+    });
+  }
+  return { queues: [...new Set(queues)] as QueueName[], concurrency, help: values.help === true };
+}

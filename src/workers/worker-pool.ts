@@ -1,0 +1,65 @@
+import { type Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { errorMessage } from '../lib/errors.ts';
+import type { QueueName } from '../lib/pipeline/jobs.ts';
+import { finishRun } from '../lib/pipeline/run-record.ts';
+import { ingestProcessor } from './processors/ingest.ts';
+import { qualityProcessor } from './processors/quality.ts';
+import { transformProcessor } from './processors/transform.ts';
+import { type StepProcessor, toBullProcessor, type WorkerDeps } from './step.ts';
+
+const processors: { [Q in QueueName]: (deps: WorkerDeps) => StepProcessor<Q> } = {
+  ingest: ingestProcessor,
+  transform: transformProcessor,
+  quality: qualityProcessor,
+};
+
+export interface WorkerPoolOptions {
+  /** Queues this process serves. */
+  queues: readonly QueueName[];
+  /** Jobs run at once per queue. */
+  concurrency: number;
+}
+
+/** Starts one BullMQ worker per served queue, sharing one connection (BullMQ adds its blocking one). */
+export function startWorkers(deps: WorkerDeps, connection: Redis, options: WorkerPoolOptions): Worker[] {
+  const { config, logger } = deps;
+  return options.queues.map((queue) => {
+    const processor = toBullProcessor(queue, processors[queue](deps) as StepProcessor<typeof queue>, deps);
+    const worker = new Worker(queue, processor, {
+      connection,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: options.concurrency,
+      lockDuration: config.LOCK_DURATION_MS,
+      stalledInterval: config.STALLED_INTERVAL_MS,
+      maxStalledCount: 1,
+    });
+    worker.on('error', (error) => logger.error({ err: error, queue }, 'worker error'));
+    worker.on('failed', (job, error) => {
+      if (job && /stalled/i.test(error.message)) void recordStalledFailure(deps, job, error);
+    });
+    return worker;
+  });
+}
+
+/** A job that stalled too often never reached our processor's catch: write its run record here. */
+async function recordStalledFailure(deps: WorkerDeps, job: Job, error: Error): Promise<void> {
+  const runId = (job.data as { runId?: unknown }).runId;
+  if (typeof runId !== 'string') return;
+  try {
+    await finishRun({
+      queues: deps.queues,
+      lake: deps.lake,
+      runId,
+      ending: {
+        jobId: job.id as string,
+        status: 'failed',
+        attempts: job.attemptsMade,
+        startedAt: job.processedOn ?? Date.now(),
+        error: errorMessage(error),
+      },
+    });
+  } catch (recordError) {
+    deps.logger.error({ err: recordError, runId }, 'could not write the run record');
+  }
+}

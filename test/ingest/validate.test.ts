@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/lib/errors.ts';
+import { SchemaValidator, validateTable } from '../../src/lib/ingest/validate.ts';
+import type { CsvTable } from '../../src/lib/lake/csv.ts';
+import { SOURCES } from '../../src/lib/sources/definitions.ts';
+
+const DATE = '2024-01-15';
+const TX_HEADER = Object.keys(SOURCES.transactions.schema);
+const txRow = (overrides: Partial<Record<string, string>> = {}, i = 0): string[] => {
+  const values: Record<string, string> = {
+    transaction_id: `TXN20240115${String(i).padStart(6, '0')}`,
+    timestamp: '2024-01-15 10:20:30',
+    customer_id: 'CUST1234',
+    product: 'Widget A',
+    quantity: '3',
+    unit_price: '12.5',
+    region: 'EU',
+    total_amount: '37.5',
+    ...overrides,
+  };
+  return TX_HEADER.map((column) => values[column] as string);
+};
+
+function table(header: string[], rows: string[][], batchSize = 2): CsvTable {
+  async function* batches() {
+    for (let i = 0; i < rows.length; i += batchSize) yield rows.slice(i, i + batchSize);
+  }
+  return { header, batches: batches() };
+}
+
+const validateTx = (rows: string[][], header = TX_HEADER) =>
+  validateTable(table(header, rows), SOURCES.transactions, {
+    date: DATE,
+    location: { key: 'in/tx.csv' },
+  });
+
+/** Runs `promise`, expects an InputError and returns it for further checks. */
+async function inputError(promise: Promise<unknown>): Promise<InputError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as InputError).retryable).toBe(false);
+  return error as InputError;
+}
+
+describe('SchemaValidator: header', () => {
+  it('refuses missing required columns, naming them', async () => {
+    const header = TX_HEADER.filter((column) => column !== 'quantity' && column !== 'customer_id');
+    const error = await inputError(validateTx([], header));
+    expect(error.code).toBe('MISSING_COLUMNS');
+    expect(error.message).toBe(
+      'Missing required columns: customer_id, quantity (source transactions, object in/tx.csv)',
+    );
+  });
+
+  it.each([
+    [';', "';'"],
+    ['\t', 'a tab'],
+    ['|', "'|'"],
+  ])('hints at a wrong delimiter when the header is one column holding %j', async (delimiter, named) => {
+    const error = await inputError(validateTx([], [TX_HEADER.join(delimiter)]));
+    expect(error.code).toBe('MISSING_COLUMNS');
+    expect(error.message).toContain(`is the file delimited by ${named} instead of ','?`);
+  });
+
+  it('warns about unexpected and absent optional columns', async () => {
+    const header = [...TX_HEADER.filter((column) => column !== 'region'), 'channel', 'note'];
+    const rows = [[...txRow().filter((_, i) => TX_HEADER[i] !== 'region'), 'web', '']];
+    const summary = await validateTx(rows, header);
+    expect(summary).toEqual({
+      valid: true,
+      errors: [],
+      warnings: ['Unexpected columns: channel, note', 'Missing optional columns: region'],
+      rowCount: 1,
+      columnCount: 9,
+    });
+  });
+});
+
+describe('SchemaValidator: rows', () => {
+  it("counts nulls in required columns with the seed's wording, pandas' null strings included", async () => {
+    const rows = [
+      txRow({ customer_id: '' }, 0),
+      txRow({ customer_id: 'NULL', product: 'NA' }, 1),
+      txRow({ region: '' }, 2),
+      txRow({ quantity: 'nan' }, 3),
+    ];
+    const summary = await validateTx(rows);
+    expect(summary.rowCount).toBe(4);
+    expect(summary.warnings).toEqual([
+      "Column 'customer_id' has 2 null values",
+      "Column 'product' has 1 null values",
+      "Column 'quantity' has 1 null values",
+    ]);
+  });
+
+  it.each([
+    ['quantity', 'abc', 'int'],
+    ['quantity', '2.5', 'int'],
+    ['unit_price', '1,5', 'float'],
+    ['unit_price', 'inf', 'float'],
+    ['unit_price', 'NAN', 'float'],
+    ['total_amount', '-Infinity', 'float'],
+    ['timestamp', '2024-01-15 25:00:00', 'datetime'],
+    ['timestamp', 'yesterday', 'datetime'],
+  ])('refuses %s = %j, naming source, object, row, column and text', async (column, text, type) => {
+    const rows = [txRow({}, 0), txRow({}, 1), txRow({ [column]: text }, 2)];
+    const error = await inputError(validateTx(rows));
+    expect(error.code).toBe('INVALID_VALUE');
+    expect(error.location).toEqual({ source: 'transactions', key: 'in/tx.csv', row: 3, column });
+    expect(error.message).toBe(
+      `invalid ${type} value ${JSON.stringify(text)} (source transactions, object in/tx.csv, row 3, column ${column})`,
+    );
+  });
+
+  it('accepts whole numbers written as floats in an int column', async () => {
+    const summary = await validateTx([txRow({ quantity: '3.0' }), txRow({ quantity: ' 4 ' }, 1)]);
+    expect(summary.rowCount).toBe(2);
+  });
+
+  it('shows at most 80 characters of a bad value', async () => {
+    const error = await inputError(validateTx([txRow({ unit_price: 'x'.repeat(200) })]));
+    expect(error.message).toContain(`"${'x'.repeat(80)}…"`);
+    expect(error.message).not.toContain('x'.repeat(81));
+  });
+
+  it('checks booleans and datetimes in dimension columns', async () => {
+    const products = (active: string) =>
+      validateTable(
+        table(['product', 'category', 'cost', 'active'], [['Widget A', 'Hardware', '25', active]]),
+        SOURCES.products,
+        { date: DATE },
+      );
+    expect((await products('True')).rowCount).toBe(1);
+    const error = await inputError(products('yes'));
+    expect(error.code).toBe('INVALID_VALUE');
+    expect(error.location).toEqual({ source: 'products', row: 1, column: 'active' });
+
+    const customers = table(
+      ['customer_id', 'segment', 'join_date'],
+      [
+        ['CUST1000', 'Gold', '2021-03-04'],
+        ['CUST1001', 'Gold', '2021-02-30'],
+      ],
+    );
+    const dateError = await inputError(validateTable(customers, SOURCES.customers, { date: DATE }));
+    expect(dateError.code).toBe('INVALID_VALUE');
+    expect(dateError.location).toEqual({ source: 'customers', row: 2, column: 'join_date' });
+  });
+
+  it("refuses a transaction whose timestamp is not on the run's date", async () => {
+    const rows = [txRow({}, 0), txRow({ timestamp: '2024-01-16 00:00:01' }, 1)];
+    const error = await inputError(validateTx(rows));
+    expect(error.code).toBe('OUT_OF_PARTITION');
+    expect(error.location).toMatchObject({ row: 2, column: 'timestamp' });
+    expect(error.message).toContain('"2024-01-16 00:00:01" is not on the run\'s date 2024-01-15');
+  });
+
+  it('refuses a duplicate key in a dimension, but not repeated transaction ids (cleaning drops those)', async () => {
+    const customers = table(
+      ['customer_id', 'segment'],
+      [
+        ['CUST1000', 'Gold'],
+        ['CUST1001', 'Silver'],
+        ['CUST1000', 'Bronze'],
+      ],
+    );
+    const error = await inputError(validateTable(customers, SOURCES.customers, { date: DATE }));
+    expect(error.code).toBe('DUPLICATE_KEY');
+    expect(error.location).toEqual({ source: 'customers', row: 3, column: 'customer_id' });
+
+    const summary = await validateTx([txRow({}, 0), txRow({}, 0)]);
+    expect(summary.rowCount).toBe(2);
+  });
+
+  it('refuses a header without rows', async () => {
+    expect((await inputError(validateTx([]))).code).toBe('NO_ROWS');
+    const customers = table(['customer_id', 'segment'], []);
+    expect((await inputError(validateTable(customers, SOURCES.customers, { date: DATE }))).code).toBe(
+      'NO_ROWS',
+    );
+  });
+
+  it('counts rows across batches', () => {
+    const validator = new SchemaValidator(SOURCES.transactions, { date: DATE });
+    validator.checkHeader(TX_HEADER);
+    validator.checkRows([txRow({}, 0), txRow({}, 1)]);
+    validator.checkRows([txRow({ customer_id: '' }, 2)]);
+    expect(validator.finish()).toEqual({
+      valid: true,
+      errors: [],
+      warnings: ["Column 'customer_id' has 1 null values"],
+      rowCount: 3,
+      columnCount: 8,
+    });
+  });
+});
