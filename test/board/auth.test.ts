@@ -18,10 +18,16 @@ import { type BoardEnv, PASSWORD, startBoard, TOKEN, USER } from './board-env.ts
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('isLoopback', () => {
-  it.each(['127.0.0.1', '127.4.5.6', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])(
-    '%s is loopback',
-    (host) => expect(isLoopback(host)).toBe(true),
-  );
+  it.each([
+    '127.0.0.1',
+    '127.4.5.6',
+    'localhost',
+    'LOCALHOST',
+    '::1',
+    '[::1]',
+    '0:0:0:0:0:0:0:1',
+    '::ffff:127.0.0.1',
+  ])('%s is loopback', (host) => expect(isLoopback(host)).toBe(true));
   it.each(['0.0.0.0', '::', '10.0.0.5', '192.168.1.2', 'board.example.com', '::ffff:10.0.0.1', '128.0.0.1'])(
     '%s is not',
     (host) => expect(isLoopback(host)).toBe(false),
@@ -80,7 +86,9 @@ describe('refusing an unprotected public board', () => {
     const error = await createBoardServer(config).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).code).toBe('BOARD_UNPROTECTED');
-    expect((error as ConfigError).message).toMatch(/0\.0\.0\.0 without credentials.*BOARD_USER.*BOARD_TOKEN/s);
+    expect((error as ConfigError).message).toMatch(
+      /0\.0\.0\.0 without credentials.*BOARD_USER.*BOARD_TOKEN/s,
+    );
   });
 
   it('npm run board exits 2 with the reason on stderr', async () => {

@@ -30,7 +30,10 @@ export interface BoardEnv {
   /** `fetch` against the board, authenticated as `as` (default: basic auth with the right password). */
   request(pathname: string, options?: { as?: As; method?: string; body?: unknown }): Promise<Response>;
   /** Like {@link request} for a JSON answer: status and parsed body. */
-  json<T = unknown>(pathname: string, options?: { as?: As; method?: string }): Promise<{ status: number; body: T }>;
+  json<T = unknown>(
+    pathname: string,
+    options?: { as?: As; method?: string },
+  ): Promise<{ status: number; body: T }>;
   /** Stops the board; removes the prefix's keys and the lake unless they belong to a pipeline env. */
   close(): Promise<void>;
 }

@@ -124,7 +124,10 @@ describe('run API', () => {
     ['status=failed', ['sales_etl-2024-01-22']],
     ['date=2024-01-20', ['sales_etl-2024-01-20-rabc123', 'sales_etl-2024-01-20', 'returns-2024-01-20']],
     ['pipeline=returns', ['returns-2024-01-20']],
-    ['date=2024-01-20&pipeline=sales_etl&status=success', ['sales_etl-2024-01-20-rabc123', 'sales_etl-2024-01-20']],
+    [
+      'date=2024-01-20&pipeline=sales_etl&status=success',
+      ['sales_etl-2024-01-20-rabc123', 'sales_etl-2024-01-20'],
+    ],
     ['date=2023-12-31', []],
   ])('filters: ?%s', async (query, expected) => {
     const { status, body } = await env.json<RunListBody>(`/api/runs?${query}`);

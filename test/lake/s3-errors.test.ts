@@ -58,6 +58,16 @@ describe('parseS3Url', () => {
     expect((error as Error).message).toContain(url);
   });
 
+  it('S3Storage refuses a bad bucket, prefix or part size with a ConfigError', () => {
+    for (const options of [
+      { bucket: 'x' },
+      { bucket: 'lake', prefix: '../up' },
+      { bucket: 'lake', partSize: 1024 * 1024 },
+    ]) {
+      expect(() => new S3Storage(options)).toThrow(ConfigError);
+    }
+  });
+
   it('S3Storage.fromUrl takes the bucket and prefix from the URL', () => {
     const storage = S3Storage.fromUrl('s3://lake/team/etl/', loadConfig({ LAKE_URL: 's3://lake/team/etl/' }));
     expect(storage).toMatchObject({ url: 's3://lake/team/etl', bucket: 'lake', keyPrefix: 'team/etl/' });

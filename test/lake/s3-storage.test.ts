@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/lib/config.ts';
@@ -60,6 +62,19 @@ describe.skipIf(skipReason !== undefined)('S3Storage on a real S3 server (Ceph r
     const uploads = await server.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     expect(uploads.Uploads ?? []).toEqual([]);
     expect(await storage.exists('big.bin')).toBe(false);
+  });
+
+  it('fails the producer of a stream body when S3 fails, instead of leaving it waiting for drain', async () => {
+    const storage = track(s3({ bucket: 'no-such-bucket-here' }));
+    const body = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const writing = storage.putStream('landing/x.csv', body);
+    writing.catch(() => undefined); // asserted below
+    // The producer side of CsvObjectWriter: write until backpressure, then wait for 'drain'.
+    const producing = (async () => {
+      for (;;) if (!body.write(Buffer.alloc(1024 * 1024))) await once(body, 'drain');
+    })();
+    await expect(producing).rejects.toMatchObject({ code: 'NO_SUCH_BUCKET' });
+    await expect(writing).rejects.toMatchObject({ code: 'NO_SUCH_BUCKET' });
   });
 
   it('refuses a wrong secret key with a non-retryable ACCESS_DENIED that says so', async () => {

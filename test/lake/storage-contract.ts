@@ -284,8 +284,8 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
       ];
 
       it.each(badKeys)('refuses a key with %s in every operation (INVALID_KEY)', async (_, key) => {
-        for (const [, operation] of operations) {
-          await expect(operation(storage, key)).rejects.toMatchObject({
+        for (const [method, operation] of operations) {
+          await expect(operation(storage, key), `${method}(${JSON.stringify(key)})`).rejects.toMatchObject({
             name: 'InputError',
             code: 'INVALID_KEY',
           });

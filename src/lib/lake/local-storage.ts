@@ -64,11 +64,14 @@ export class LocalStorage implements StorageBackend {
   async putStream(key: string, body: WriteBody, signal?: AbortSignal): Promise<WrittenObject> {
     const file = this.pathOf(key);
     return this.writeAtomically(key, file, async (staging) => {
-      const handle = await open(staging, 'w');
-      const sink = createWriteStream('', { fd: handle.fd, autoClose: false, highWaterMark: 256 * 1024 });
+      // The stream owns its descriptor. A stream over a borrowed `handle.fd` closes that fd when it
+      // is destroyed (autoClose or not), so `handle.close()` then fails with EBADF and that error
+      // replaces the body's own error or the AbortError.
+      const sink = createWriteStream(staging, { highWaterMark: 256 * 1024 });
+      await pipeline(body, sink, signal ? { signal } : {});
+      const handle = await open(staging, 'r+');
       try {
-        await pipeline(body, sink, signal ? { signal } : {});
-        await handle.sync();
+        await handle.sync(); // fsync flushes the file's data whichever descriptor wrote it
       } finally {
         await handle.close();
       }
@@ -96,8 +99,9 @@ export class LocalStorage implements StorageBackend {
   }
 
   async exists(key: string): Promise<boolean> {
+    const file = this.pathOf(key); // outside the try: an invalid key is an InputError, not an I/O error
     try {
-      return (await stat(this.pathOf(key))).isFile();
+      return (await stat(file)).isFile();
     } catch (error) {
       if (isMissing(error)) return false;
       throw this.wrap(error, 'stat', key);
@@ -132,8 +136,9 @@ export class LocalStorage implements StorageBackend {
   }
 
   async delete(key: string): Promise<void> {
+    const file = this.pathOf(key); // outside the try, as in exists
     try {
-      await rm(this.pathOf(key), { force: true });
+      await rm(file, { force: true });
     } catch (error) {
       throw this.wrap(error, 'delete', key);
     }

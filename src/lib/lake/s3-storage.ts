@@ -3,7 +3,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -11,7 +10,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { StorageError } from '../errors.ts';
+import { ConfigError, StorageError } from '../errors.ts';
 import { assertValidKey, assertValidPrefix, STAGING_PREFIX } from './keys.ts';
 import { compareCodePoints } from './local-storage.ts';
 import type { LakeConfig } from './open-lake.ts';
@@ -74,14 +73,23 @@ export class S3Storage implements StorageBackend {
   private bucketChecked: Promise<void> | undefined;
 
   constructor(options: S3StorageOptions) {
-    this.bucket = options.bucket;
-    const prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
-    if (prefix !== '') assertValidPrefix(prefix);
+    // Same rules as LAKE_URL, so a bad bucket name or prefix is a ConfigError either way.
+    const { bucket, prefix } = parseS3Url(
+      `s3://${options.bucket}/${(options.prefix ?? '').replace(/^\/+/, '')}`,
+    );
+    this.bucket = bucket;
     this.keyPrefix = prefix === '' ? '' : `${prefix}/`;
     this.url = `s3://${this.bucket}${prefix === '' ? '' : `/${prefix}`}`;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.partSize = options.partSize ?? 8 * MIB;
     this.queueSize = options.queueSize ?? 4;
+    // S3 refuses parts under 5 MiB (except the last); fail here, not in the middle of a job.
+    if (this.partSize < 5 * MIB || this.queueSize < 1 || this.maxAttempts < 1) {
+      throw new ConfigError(
+        `S3 lake ${this.url}: partSize must be at least 5 MiB, queueSize and maxAttempts at least 1`,
+        { code: 'CONFIG_INVALID' },
+      );
+    }
     this.client = new S3Client({
       region: options.region ?? 'us-east-1',
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -89,8 +97,8 @@ export class S3Storage implements StorageBackend {
       ...(options.credentials ? { credentials: options.credentials } : {}),
       maxAttempts: this.maxAttempts,
       retryMode: 'standard',
-      // Non-AWS servers (radosgw, older SeaweedFS/Garage) reject the default CRC32 trailers that the
-      // SDK adds since 3.729: a streamed PutObject gets 411 from radosgw. AWS accepts both modes.
+      // S3-compatible servers do not all take the CRC32 trailers the SDK adds by default since 3.729
+      // (radosgw answers a streamed PutObject with 411). AWS accepts both modes. See docs/s3.md.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       // Without timeouts a server that stops answering hangs a job forever; the SDK retries these.
@@ -216,7 +224,7 @@ export class S3Storage implements StorageBackend {
       await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }));
       return true;
     } catch (error) {
-      // HEAD answers carry no error code, so a missing bucket is a 404 too: rule it out once.
+      // HEAD answers carry no error code, so a missing bucket is a 404 too: rule that out.
       if ((error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 404) {
         await this.assertBucketExists();
         return false;
@@ -289,15 +297,21 @@ export class S3Storage implements StorageBackend {
     }
   }
 
-  /** HeadBucket once per instance (retried after a failure): turns a HEAD 404 into NO_SUCH_BUCKET. */
+  /**
+   * Tells a missing bucket from a missing object, once per instance (again after a failure). A
+   * one-key listing of the lake's prefix rather than HeadBucket: it needs only the s3:ListBucket
+   * the lake needs anyway, even under a policy that limits listing to the prefix.
+   */
   private assertBucketExists(): Promise<void> {
-    this.bucketChecked ??= this.client.send(new HeadBucketCommand({ Bucket: this.bucket })).then(
-      () => undefined,
-      (error: unknown) => {
-        this.bucketChecked = undefined;
-        throw toStorageError(error, { operation: 'check bucket', bucket: this.bucket, subject: 'bucket' });
-      },
-    );
+    this.bucketChecked ??= this.client
+      .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.keyPrefix, MaxKeys: 1 }))
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.bucketChecked = undefined;
+          throw toStorageError(error, { operation: 'check bucket', bucket: this.bucket, subject: 'bucket' });
+        },
+      );
     return this.bucketChecked;
   }
 }

@@ -28,11 +28,24 @@ export async function* relay(
       onAbort = () => reject(abortError(signal));
       signal.addEventListener('abort', onAbort, { once: true });
     });
-  aborted?.catch(() => undefined); // observed below; never an unhandled rejection
+  aborted?.catch(() => undefined); // observed in the race below; never an unhandled rejection
+  let ended = false;
   try {
     for (;;) {
-      const next = await (aborted ? Promise.race([iterator.next(), aborted]) : iterator.next());
-      if (next.done) return;
+      let next: IteratorResult<Uint8Array | string>;
+      try {
+        next = await (aborted ? Promise.race([iterator.next(), aborted]) : iterator.next());
+      } catch (error) {
+        // Only errors from the body (or the abort) count as the body's failure. An error thrown in
+        // at `yield` comes from the other side: Upload gave up reading (S3 failed), and destroying
+        // the stream we feed it throws a premature-close AbortError in here.
+        counter.failure = { error };
+        throw error;
+      }
+      if (next.done) {
+        ended = true;
+        return;
+      }
       const chunk = next.value;
       const buffer =
         typeof chunk === 'string'
@@ -43,13 +56,11 @@ export async function* relay(
       counter.bytes += buffer.byteLength;
       yield buffer;
     }
-  } catch (error) {
-    counter.failure = { error };
-    // Tell a generator body to finish (its finally blocks run); not awaited, it may be stuck.
-    iterator.return?.()?.catch(() => undefined);
-    throw error;
   } finally {
     if (onAbort) signal?.removeEventListener('abort', onAbort);
+    // Let a generator body run its finally blocks; not awaited, since it may be stuck. A stream body
+    // is left to putStream, which destroys it with the real error for its producer to see.
+    if (!ended && !(body instanceof Readable)) iterator.return?.()?.catch(() => undefined);
   }
 }
 

@@ -5,7 +5,13 @@ import { z } from 'zod';
  * `QualityCheckType` (what the check is about); `kind` is how it is scored.
  */
 
-export const checkTypeSchema = z.enum(['completeness', 'uniqueness', 'validity', 'consistency', 'timeliness']);
+export const checkTypeSchema = z.enum([
+  'completeness',
+  'uniqueness',
+  'validity',
+  'consistency',
+  'timeliness',
+]);
 export type QualityCheckType = z.infer<typeof checkTypeSchema>;
 
 /** `error` checks decide whether a report passes; `warn` checks are reported only. */
@@ -45,7 +51,10 @@ export type QualityCheck = z.infer<typeof qualityCheckSchema>;
 export type CheckKind = QualityCheck['kind'];
 
 /** A named list of checks. */
-export const qualitySuiteSchema = z.object({ name: z.string().min(1), checks: z.array(qualityCheckSchema).min(1) });
+export const qualitySuiteSchema = z.object({
+  name: z.string().min(1),
+  checks: z.array(qualityCheckSchema).min(1),
+});
 export type QualitySuite = z.infer<typeof qualitySuiteSchema>;
 
 interface Common {

@@ -35,7 +35,11 @@ export const SUITES: Readonly<Record<SuiteName, QualitySuite>> = {
   /** Part 5's `pipeline_checker`, with the seed's default thresholds. */
   pipeline: {
     name: 'pipeline',
-    checks: [uniquenessCheck('transaction_id'), completenessCheck('customer_id'), rangeCheck('total_amount', 0, 10000)],
+    checks: [
+      uniquenessCheck('transaction_id'),
+      completenessCheck('customer_id'),
+      rangeCheck('total_amount', 0, 10000),
+    ],
   },
 };
 
@@ -49,7 +53,10 @@ export const DEFAULT_SUITE: SuiteName = 'notebook';
 export function getSuite(name: string): QualitySuite {
   // A copy: callers may store or adjust it without changing the shared definition.
   if (Object.hasOwn(SUITES, name)) return structuredClone(SUITES[name as SuiteName]);
-  throw new InputError(`unknown quality suite ${JSON.stringify(name)}; known suites: ${SUITE_NAMES.join(', ')}`, {
-    code: 'UNKNOWN_SUITE',
-  });
+  throw new InputError(
+    `unknown quality suite ${JSON.stringify(name)}; known suites: ${SUITE_NAMES.join(', ')}`,
+    {
+      code: 'UNKNOWN_SUITE',
+    },
+  );
 }

@@ -2,7 +2,6 @@ import { InputError } from '../errors.ts';
 import type { RowBatch } from '../lake/csv.ts';
 import type { TRANSACTION_INPUT } from './columns.ts';
 import { isNull, pythonStrip, readNumber } from './pandas-text.ts';
-import { pythonTitle } from './title-case.ts';
 import {
   DAY_NAMES,
   dayOfWeek,
@@ -13,6 +12,7 @@ import {
   ParsedTimestamp,
   parseTimestampInto,
 } from './timestamps.ts';
+import { pythonTitle } from './title-case.ts';
 
 export type TransactionColumns = Record<(typeof TRANSACTION_INPUT)[number], number>;
 
@@ -136,10 +136,13 @@ export class TransactionCleaner {
   private checkZone(zone: number | null, rowNumber: number): void {
     if (this.zone === undefined) this.zone = zone;
     else if (this.zone !== zone) {
-      throw new InputError('timestamps mix UTC offsets (or offsets and naive times); pandas cannot derive dates', {
-        code: 'MIXED_TIMEZONES',
-        location: { source: 'transactions', key: this.key, row: rowNumber, column: 'timestamp' },
-      });
+      throw new InputError(
+        'timestamps mix UTC offsets (or offsets and naive times); pandas cannot derive dates',
+        {
+          code: 'MIXED_TIMEZONES',
+          location: { source: 'transactions', key: this.key, row: rowNumber, column: 'timestamp' },
+        },
+      );
     }
   }
 

@@ -3,7 +3,14 @@ import { InputError } from '../errors.ts';
 /** Columns the seed's `clean_transactions` appends, in its order. */
 export const DERIVED_COLUMNS = ['date', 'hour', 'day_of_week', 'is_weekend'] as const;
 /** Columns `enrich_transactions` appends: the customer join, the product join, then profit. */
-export const ENRICH_COLUMNS = ['segment', 'lifetime_value', 'category', 'cost', 'profit', 'profit_margin'] as const;
+export const ENRICH_COLUMNS = [
+  'segment',
+  'lifetime_value',
+  'category',
+  'cost',
+  'profit',
+  'profit_margin',
+] as const;
 /** `create_daily_summary`'s columns. */
 export const SUMMARY_COLUMNS = [
   'date',
@@ -64,9 +71,12 @@ export function assertNoReservedColumns(header: readonly string[], key: string):
   const reserved = new Set<string>([...DERIVED_COLUMNS, ...ENRICH_COLUMNS]);
   const clashes = header.filter((name) => reserved.has(name));
   if (clashes.length > 0) {
-    throw new InputError(`the transactions already have column(s) the transform adds: ${clashes.join(', ')}`, {
-      code: 'COLUMN_CONFLICT',
-      location: { key, column: clashes.join(', ') },
-    });
+    throw new InputError(
+      `the transactions already have column(s) the transform adds: ${clashes.join(', ')}`,
+      {
+        code: 'COLUMN_CONFLICT',
+        location: { key, column: clashes.join(', ') },
+      },
+    );
   }
 }

@@ -39,7 +39,13 @@ export interface ProductTable extends KeyedTable {
  */
 export function buildCustomerTable(header: readonly string[], rows: RowBatch, key: string): CustomerTable {
   const col = columnIndices(header, CUSTOMER_INPUT, key);
-  const table: CustomerTable = { index: new Map(), nullRow: -1, rows: rows.length, segment: [], lifetimeValue: [] };
+  const table: CustomerTable = {
+    index: new Map(),
+    nullRow: -1,
+    rows: rows.length,
+    segment: [],
+    lifetimeValue: [],
+  };
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as string[];
     addKey(table, row[col.customer_id] as string, i, { key, source: 'customers', column: 'customer_id' });

@@ -15,7 +15,8 @@ export interface LandingInput extends CsvTable {
 }
 
 /** The `.meta.json` that ingestion writes beside a landing object. */
-export const metaKeyOf = (key: string): string => `${key.endsWith('.csv') ? key.slice(0, -4) : key}.meta.json`;
+export const metaKeyOf = (key: string): string =>
+  `${key.endsWith('.csv') ? key.slice(0, -4) : key}.meta.json`;
 
 /**
  * The landing object of `source`'s latest snapshot at or before `date`: the greatest `date=`

@@ -96,7 +96,16 @@ export function numpySum(values: readonly number[], start = 0, count = values.le
     for (; i < count - (count % 8); i += 8) {
       for (let j = 0; j < 8; j++) r[j] = (r[j] as number) + (values[start + i + j] as number);
     }
-    const [r0, r1, r2, r3, r4, r5, r6, r7] = r as [number, number, number, number, number, number, number, number];
+    const [r0, r1, r2, r3, r4, r5, r6, r7] = r as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     let result = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7));
     for (; i < count; i++) result += values[start + i] as number;
     return result;

@@ -20,6 +20,11 @@ const isDigit = (code: number): boolean => code >= 48 && code <= 57;
  * A numeric field as pandas' C parser reads it: `NaN` for a null field, the number for a decimal
  * (surrounding ASCII spaces, sign, `1.`, `.5`, exponent allowed) or for `inf`/`infinity` in any case,
  * and `undefined` for any other text, which would make pandas keep the whole column as strings.
+ *
+ * The value is computed as pandas' default parser (`precise_xstrtod`) computes it, which is not always
+ * the correctly rounded double: at most 17 significant digits are accumulated in a double, then scaled
+ * by a power of ten. `1312.1399999999999` (Python's repr of 3 * 437.38) reads as 1312.14, and sums and
+ * roundings downstream depend on that last bit.
  */
 export function readNumber(text: string): number | undefined {
   if (isNull(text)) return Number.NaN;
@@ -28,32 +33,65 @@ export function readNumber(text: string): number | undefined {
   while (i < end && isAsciiSpace(text.charCodeAt(i))) i++;
   const start = i;
   let code = text.charCodeAt(i);
+  const negative = code === 45;
   if (code === 43 || code === 45) code = text.charCodeAt(++i); // + -
+  let number = 0;
   let digits = 0;
+  let exponent = 0;
   while (isDigit(code)) {
-    digits++;
+    if (digits < MAX_DIGITS) {
+      number = number * 10 + (code - 48);
+      digits++;
+    } else exponent++;
     code = text.charCodeAt(++i);
   }
   if (code === 46) {
+    // .
     code = text.charCodeAt(++i);
-    while (isDigit(code)) {
+    let decimals = 0;
+    while (digits < MAX_DIGITS && isDigit(code)) {
+      number = number * 10 + (code - 48);
       digits++;
+      decimals++;
       code = text.charCodeAt(++i);
     }
+    while (isDigit(code)) code = text.charCodeAt(++i);
+    exponent -= decimals;
   }
   if (digits === 0) return readInfinity(text, start);
+  if (negative) number = -number;
   if (code === 101 || code === 69) {
     // e E
     code = text.charCodeAt(++i);
+    const negativeExponent = code === 45;
     if (code === 43 || code === 45) code = text.charCodeAt(++i);
     if (!isDigit(code)) return undefined;
-    while (isDigit(code)) code = text.charCodeAt(++i);
+    let n = 0;
+    while (isDigit(code)) {
+      n = n * 10 + (code - 48);
+      code = text.charCodeAt(++i);
+    }
+    exponent += negativeExponent ? -n : n;
   }
   while (i < end && isAsciiSpace(text.charCodeAt(i))) i++;
   if (i !== end) return undefined;
+  const value = scale(number, exponent);
   // pandas reads an overflowing decimal (1e400) as text, not as inf.
-  const value = Number(text);
   return Number.isFinite(value) ? value : undefined;
+}
+
+/** At most this many significant digits are used, the rest only shift the exponent (as pandas). */
+const MAX_DIGITS = 17;
+/** `1e0..1e308`, correctly rounded like the C literals of pandas' table. */
+const POWERS_OF_TEN = Array.from({ length: 309 }, (_, n) => Number(`1e${n}`));
+
+function scale(number: number, exponent: number): number {
+  if (exponent > 308) return Number.POSITIVE_INFINITY;
+  if (exponent > 0) return number * (POWERS_OF_TEN[exponent] as number);
+  if (exponent >= -308) return number / (POWERS_OF_TEN[-exponent] as number);
+  if (exponent < -616) return 0;
+  // Subnormal results: divided in two steps, as pandas does.
+  return number / (POWERS_OF_TEN[-308 - exponent] as number) / (POWERS_OF_TEN[308] as number);
 }
 
 const INFINITY_WORDS: ReadonlyMap<string, number> = new Map([

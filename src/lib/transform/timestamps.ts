@@ -93,8 +93,10 @@ function parseOffset(text: string, start: number, into: ParsedTimestamp): boolea
 }
 
 function isRealDateTime(t: ParsedTimestamp): boolean {
-  if (t.year < 0 || t.month < 1 || t.month > 12 || t.day < 1 || t.day > daysInMonth(t.year, t.month)) return false;
-  if (t.hour < 0 || t.hour > 23 || t.minute < 0 || t.minute > 59 || t.second < 0 || t.second > 59) return false;
+  if (t.year < 0 || t.month < 1 || t.month > 12 || t.day < 1 || t.day > daysInMonth(t.year, t.month))
+    return false;
+  if (t.hour < 0 || t.hour > 23 || t.minute < 0 || t.minute > 59 || t.second < 0 || t.second > 59)
+    return false;
   return isWithinNanosecondRange(t);
 }
 
@@ -144,7 +146,8 @@ export function formatTimestampText(t: ParsedTimestamp, raw: string): string {
   if (t.canonical) return raw;
   let text = `${pad4(t.year)}-${pad2(t.month)}-${pad2(t.day)} ${pad2(t.hour)}:${pad2(t.minute)}:${pad2(t.second)}`;
   const fraction = t.fraction.replace(/0+$/, '');
-  if (fraction !== '') text += `.${fraction.padEnd(fraction.length <= 3 ? 3 : fraction.length <= 6 ? 6 : 9, '0')}`;
+  if (fraction !== '')
+    text += `.${fraction.padEnd(fraction.length <= 3 ? 3 : fraction.length <= 6 ? 6 : 9, '0')}`;
   if (t.offset !== undefined) {
     const minutes = Math.abs(t.offset);
     text += `${t.offset < 0 ? '-' : '+'}${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`;

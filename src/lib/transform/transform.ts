@@ -68,7 +68,11 @@ export async function transformDate(options: TransformOptions): Promise<Transfor
     const cleanedHeader = [...transactions.header, ...DERIVED_COLUMNS];
     const cleanedWriter = lake.openCsvWriter(lakeKeys.cleaned(date), cleanedHeader, signal);
     writers.push(cleanedWriter);
-    const enrichedWriter = lake.openCsvWriter(lakeKeys.enriched(date), [...cleanedHeader, ...ENRICH_COLUMNS], signal);
+    const enrichedWriter = lake.openCsvWriter(
+      lakeKeys.enriched(date),
+      [...cleanedHeader, ...ENRICH_COLUMNS],
+      signal,
+    );
     writers.push(enrichedWriter);
 
     const cleaner = new TransactionCleaner(col, keys.transactions);
@@ -93,9 +97,12 @@ export async function transformDate(options: TransformOptions): Promise<Transfor
 
     const [cleaned, enriched, summaryRef] = await finishAll(writers);
     if (enriched.rows !== cleaned.rows) {
-      throw new PipelineError(`enrichment changed the row count: ${cleaned.rows} cleaned, ${enriched.rows} enriched`, {
-        code: 'ROW_COUNT_MISMATCH',
-      });
+      throw new PipelineError(
+        `enrichment changed the row count: ${cleaned.rows} cleaned, ${enriched.rows} enriched`,
+        {
+          code: 'ROW_COUNT_MISMATCH',
+        },
+      );
     }
     return {
       inputs: [transactions.ref(cleaner.metrics.initial_rows), customers.ref, products.ref],

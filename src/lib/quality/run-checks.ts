@@ -1,0 +1,92 @@
+import { InputError, PipelineError } from '../errors.ts';
+import { readCsv } from '../lake/csv.ts';
+import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
+import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
+import { type QualitySuite, qualitySuiteSchema } from './checks.ts';
+import { createEvaluator, type Evaluator, NumericColumns, type Outcome } from './evaluators.ts';
+import { buildReport, type QualityReport } from './report.ts';
+import { getSuite } from './suites.ts';
+
+export interface QualityOptions {
+  lake: DataLake;
+  runId: string;
+  date: string;
+  /** A suite of src/lib/quality/suites.ts by name (`notebook`, `pipeline`), or a suite of one's own. */
+  suite: string | QualitySuite;
+  /** The CSV object to check; default the date's enriched transactions. */
+  datasetKey?: string;
+  /** The dataset's name in the report and its key; default `enriched_transactions`. */
+  dataset?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: { stage: 'quality'; rows: number }) => void;
+}
+
+/**
+ * Runs a quality suite over a CSV dataset in one streaming pass (every check at once; only uniqueness
+ * holds per-value state), then writes the report to `quality/<dataset>/date=…/report.json`.
+ * A check whose column is missing, or every check of an empty dataset, is an ERROR with score 0.
+ * @throws InputError `UNKNOWN_SUITE`, `INVALID_SUITE`, `MISSING_INPUT` (no dataset object), CSV errors; StorageError
+ */
+export async function runQualityChecks(
+  options: QualityOptions,
+): Promise<{ report: QualityReport; reportRef: ObjectRef }> {
+  const { lake, runId, signal, onProgress } = options;
+  const date = assertIsoDate(options.date);
+  const suite = typeof options.suite === 'string' ? getSuite(options.suite) : parseSuite(options.suite);
+  const dataset = options.dataset ?? 'enriched_transactions';
+  const key = options.datasetKey ?? lakeKeys.enriched(date);
+  signal?.throwIfAborted();
+
+  const stream = await lake.storage.getStream(key).catch((error: unknown) => {
+    if (error instanceof PipelineError && error.code === 'NOT_FOUND') {
+      throw new InputError(`no dataset to check for ${date}`, {
+        code: 'MISSING_INPUT',
+        cause: error,
+        location: { key },
+      });
+    }
+    throw error;
+  });
+  let rows = 0;
+  let outcomes: Outcome[];
+  try {
+    const table = await readCsv(stream, { location: { key } });
+    const evaluators = suite.checks.map((check): Evaluator | string => {
+      const index = table.header.indexOf(check.column);
+      return index < 0 ? `column ${check.column} not found` : createEvaluator(check, index);
+    });
+    const numbers = new NumericColumns();
+    for await (const batch of table.batches) {
+      signal?.throwIfAborted();
+      numbers.next(batch);
+      for (const evaluator of evaluators)
+        if (typeof evaluator !== 'string') evaluator.consume(batch, numbers);
+      rows += batch.length;
+      onProgress?.({ stage: 'quality', rows });
+    }
+    outcomes = evaluators.map((evaluator): Outcome => {
+      if (typeof evaluator === 'string') return { error: evaluator };
+      return rows === 0 ? { error: 'dataset is empty' } : evaluator.outcome(rows, numbers);
+    });
+  } finally {
+    stream.destroy();
+  }
+
+  const report = buildReport(
+    { dataset, dataset_key: key, date, runId, suite: suite.name, timestamp: new Date().toISOString() },
+    suite.checks,
+    outcomes,
+    rows,
+  );
+  signal?.throwIfAborted();
+  const reportRef = await lake.writeJson(lakeKeys.qualityReport(dataset, date), report);
+  return { report, reportRef };
+}
+
+/** Validates a suite given as data. @throws InputError `INVALID_SUITE` */
+function parseSuite(suite: QualitySuite): QualitySuite {
+  const parsed = qualitySuiteSchema.safeParse(suite);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+  throw new InputError(`invalid quality suite: ${problems}`, { code: 'INVALID_SUITE', cause: parsed.error });
+}
