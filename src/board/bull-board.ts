@@ -18,6 +18,7 @@ const DESCRIPTIONS: Record<QueueName, string> = {
   quality: 'Quality checks and the run record; the root job of every run flow.',
 };
 
+/** How {@link createBullBoardRouter} mounts and restricts the board. */
 export interface BullBoardOptions {
   /** Where the router is mounted (`/board`); Bull Board builds its links and asset URLs from it. */
   basePath: string;

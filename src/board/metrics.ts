@@ -24,6 +24,7 @@ export const JOB_STATES = [
   'waiting-children',
 ] as const;
 
+/** What {@link createBoardMetrics} reads from and subscribes to. */
 export interface BoardMetricsOptions {
   queues: PipelineQueues;
   runs: RunStore;

@@ -16,6 +16,7 @@ export interface RunFilter {
 /** Run count per status, every status present (zero when none). */
 export type RunCounts = Record<RunStatus, number>;
 
+/** Tuning of a {@link RunStore}; the defaults suit a few thousand runs. */
 export interface RunStoreOptions {
   /** Records read at once while listing; bounds open files / S3 requests. Default 16. */
   readConcurrency?: number;

@@ -65,7 +65,18 @@ export async function createBoardServer(config: Config, deps: BoardDeps = {}): P
     if (!connection) {
       const own = createRedis(config.REDIS_URL, 'producer');
       own.on('error', (error) => logger.warn({ err: errorMessage(error) }, 'board redis error'));
-      opened.push({ name: 'redis', close: async () => own.quit() });
+      opened.push({
+        name: 'redis',
+        // quit() lets pending replies arrive; if Redis is already gone it fails, and disconnect() then
+        // stops the reconnect loop that would otherwise keep the process alive.
+        close: async () => {
+          try {
+            await own.quit();
+          } finally {
+            own.disconnect();
+          }
+        },
+      });
       await waitUntilReady(own);
       connection = own;
     }

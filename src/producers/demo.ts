@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   const follower = await RunFollower.open(producer);
   try {
     const env = { REDIS_URL: config.REDIS_URL, QUEUE_PREFIX: config.QUEUE_PREFIX, LAKE_URL: config.LAKE_URL };
-    for (let i = 0; i < WORKERS; i++) workers.push(await startWorkerProcess({ ...env, LOG_LEVEL: 'warn' }));
+    for (let i = 0; i < WORKERS; i++) workers.push(await startWorkerProcess(env));
     console.log(
       `Started ${WORKERS} worker processes (pids ${workers.map((w) => w.pid).join(', ')}); lake at ${producer.lake.storage.url}`,
     );

@@ -24,12 +24,15 @@ export async function startWorkerRuntime(
 ): Promise<WorkerRuntime> {
   const lake = await openLake(config);
   const connection = createRedis(config.REDIS_URL, 'worker');
-  connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  connection.on('error', (error) =>
+    logger.child({}, { level: config.LOG_LEVEL }).warn({ err: error }, 'redis connection error'),
+  );
   const queues = openQueues(connection, config.QUEUE_PREFIX);
-  const workers = startWorkers({ config, lake, queues, logger }, connection, options);
+  const log = logger.child({}, { level: config.LOG_LEVEL });
+  const workers = startWorkers({ config, lake, queues, logger: log }, connection, options);
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   const shutdown = createShutdown({
-    logger,
+    logger: log,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     ...(options.onShutdownTimeout ? { onTimeout: options.onShutdownTimeout } : {}),
     steps: [

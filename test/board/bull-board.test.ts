@@ -135,6 +135,13 @@ describe('/healthz and /metrics when Redis stops answering', () => {
     connection?.disconnect();
   });
 
+  it('the board does not start when Redis does not answer, and says where it looked', async () => {
+    // Nothing listens on port 1: the producer connection fails at once instead of waiting.
+    const error = await startBoard({ env: { REDIS_URL: 'redis://127.0.0.1:1' } }).catch((caught) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/cannot reach Redis at 127\.0\.0\.1:1/);
+  });
+
   it('/healthz: 200 while Redis answers PING, 503 once it does not; /metrics: 503', async () => {
     // The board's own connection, handed in so the test can cut it (Redis itself stays up for others).
     const own = createRedis(REDIS_URL, 'producer');

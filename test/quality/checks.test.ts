@@ -60,7 +60,7 @@ describe('uniqueness', () => {
 
   it("rounds with Python's round (a plain float), not numpy's", async () => {
     // 2469 distinct of 20000 rows = 0.12345: Python rounds to 0.1235, numpy to 0.1234.
-    const values = Array.from({ length: 20_000 }, (_, i) => `v${i < 2468 ? i : 2468}`);
+    const values = Array.from({ length: 20_000 }, (_, i) => `v${Math.min(i, 2468)}`);
     expect(await score(values, uniquenessCheck('x'))).toEqual([[0.1235, 'FAIL', 17_531]]);
   });
 });

@@ -127,7 +127,9 @@ async function nextRecord(records: AsyncIterator<string[]>, location: ErrorLocat
 function wrapCsvError(error: unknown, location: ErrorLocation, row: number): Error {
   if (error instanceof InputError) return error;
   const csvError = error as CsvError & { records?: number; lines?: number };
-  if (typeof csvError?.code === 'string' && csvError.code.startsWith('CSV_')) {
+  // csv-parse names one of its errors without the CSV_ prefix: a quote inside an unquoted field.
+  const code = csvError?.code;
+  if (typeof code === 'string' && (code.startsWith('CSV_') || code === 'INVALID_OPENING_QUOTE')) {
     const line = csvError.lines !== undefined ? `, line ${csvError.lines}` : '';
     return new InputError(`malformed CSV: ${csvError.message} [${csvError.code}${line}]`, {
       code: 'MALFORMED_CSV',

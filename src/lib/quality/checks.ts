@@ -12,13 +12,17 @@ export const checkTypeSchema = z.enum([
   'consistency',
   'timeliness',
 ]);
+/** The seed's `QualityCheckType` values. */
 export type QualityCheckType = z.infer<typeof checkTypeSchema>;
 
 /** `error` checks decide whether a report passes; `warn` checks are reported only. */
 export const severitySchema = z.enum(['error', 'warn']);
+/** How much a failing check matters. */
 export type Severity = z.infer<typeof severitySchema>;
 
+/** The comparisons a `compare` check can make, as pandas' operators. */
 export const compareOpSchema = z.enum(['>', '>=', '<', '<=', '==', '!=']);
+/** A comparison operator of a `compare` check. */
 export type CompareOp = z.infer<typeof compareOpSchema>;
 
 const base = {
@@ -47,7 +51,9 @@ export const qualityCheckSchema = z.discriminatedUnion('kind', [
   /** `(df[col] <op> value).mean()` */
   z.object({ ...base, kind: z.literal('compare'), op: compareOpSchema, value: z.number() }),
 ]);
+/** One check, as data. */
 export type QualityCheck = z.infer<typeof qualityCheckSchema>;
+/** How a check is scored. */
 export type CheckKind = QualityCheck['kind'];
 
 /** A named list of checks. */
@@ -55,6 +61,7 @@ export const qualitySuiteSchema = z.object({
   name: z.string().min(1),
   checks: z.array(qualityCheckSchema).min(1),
 });
+/** A named list of checks, as data. */
 export type QualitySuite = z.infer<typeof qualitySuiteSchema>;
 
 interface Common {

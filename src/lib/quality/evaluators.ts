@@ -23,7 +23,10 @@ export class NumericColumns {
   /** The column's values in this batch: numbers, NaN for null or text. */
   values(column: number): Float64Array {
     let entry = this.columns.get(column);
-    if (!entry) this.columns.set(column, (entry = { values: new Float64Array(0), batch: 0, text: false }));
+    if (!entry) {
+      entry = { values: new Float64Array(0), batch: 0, text: false };
+      this.columns.set(column, entry);
+    }
     if (entry.batch === this.batchNumber) return entry.values;
     const rows = this.batch;
     if (entry.values.length < rows.length) entry.values = new Float64Array(rows.length);

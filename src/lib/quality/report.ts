@@ -36,6 +36,7 @@ export interface QualityReport {
   check_results: CheckResult[];
 }
 
+/** The report's fields that describe the run rather than the scores. */
 export type ReportHeader = Pick<
   QualityReport,
   'dataset' | 'dataset_key' | 'date' | 'runId' | 'suite' | 'timestamp'

@@ -1,12 +1,13 @@
 import { InputError, PipelineError } from '../errors.ts';
-import { readCsv } from '../lake/csv.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
+import { readCsvFast } from '../transform/csv-reader.ts';
 import { type QualitySuite, qualitySuiteSchema } from './checks.ts';
 import { createEvaluator, type Evaluator, NumericColumns, type Outcome } from './evaluators.ts';
 import { buildReport, type QualityReport } from './report.ts';
 import { getSuite } from './suites.ts';
 
+/** What {@link runQualityChecks} needs. */
 export interface QualityOptions {
   lake: DataLake;
   runId: string;
@@ -50,7 +51,11 @@ export async function runQualityChecks(
   let rows = 0;
   let outcomes: Outcome[];
   try {
-    const table = await readCsv(stream, { location: { key } });
+    const wanted = new Set(suite.checks.map((check) => check.column));
+    const table = await readCsvFast(stream, {
+      location: { key },
+      columns: (header) => header.flatMap((name, index) => (wanted.has(name) ? [index] : [])),
+    });
     const evaluators = suite.checks.map((check): Evaluator | string => {
       const index = table.header.indexOf(check.column);
       return index < 0 ? `column ${check.column} not found` : createEvaluator(check, index);

@@ -8,12 +8,13 @@ import {
   uniquenessCheck,
 } from './checks.ts';
 
+/** The built-in suites. */
+export type SuiteName = 'notebook' | 'pipeline';
+
 /**
  * The seed's two checkers. Every check is `error` severity, so a report passes exactly when the
  * seed's `all_passed` would be true.
  */
-export type SuiteName = 'notebook' | 'pipeline';
-
 export const SUITES: Readonly<Record<SuiteName, QualitySuite>> = {
   /** Part 4's checker on the enriched transactions: the default. */
   notebook: {
@@ -43,7 +44,9 @@ export const SUITES: Readonly<Record<SuiteName, QualitySuite>> = {
   },
 };
 
+/** The names of the known suites, for validation and messages. */
 export const SUITE_NAMES = Object.keys(SUITES) as SuiteName[];
+/** The suite a run uses unless told otherwise. */
 export const DEFAULT_SUITE: SuiteName = 'notebook';
 
 /**

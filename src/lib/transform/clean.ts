@@ -14,6 +14,7 @@ import {
 } from './timestamps.ts';
 import { pythonTitle } from './title-case.ts';
 
+/** Positions of the transaction columns the transform reads, from the header. */
 export type TransactionColumns = Record<(typeof TRANSACTION_INPUT)[number], number>;
 
 /** The seed's cleaning metrics. */
@@ -105,9 +106,10 @@ export class TransactionCleaner {
       this.seenNullId = true;
       return true;
     }
-    if (this.seenIds.has(id)) return false;
+    // One hash lookup instead of has() then add(): the set grows exactly when the id is new.
+    const size = this.seenIds.size;
     this.seenIds.add(id);
-    return true;
+    return this.seenIds.size !== size;
   }
 
   /** Rewrites the timestamp and appends the derived columns; returns the date (`''` for NaT). */

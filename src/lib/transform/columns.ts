@@ -34,7 +34,9 @@ export const TRANSACTION_INPUT = [
   'region',
   'total_amount',
 ] as const;
+/** The customer columns the seed's join selects. */
 export const CUSTOMER_INPUT = ['customer_id', 'segment', 'lifetime_value'] as const;
+/** The product columns the seed's join selects. */
 export const PRODUCT_INPUT = ['product', 'category', 'cost'] as const;
 
 /**

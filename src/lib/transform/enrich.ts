@@ -20,6 +20,8 @@ export interface EnrichMetrics {
  */
 export class TransactionEnricher {
   readonly metrics: EnrichMetrics = { customers_matched: 0, products_matched: 0 };
+  /** Rows enriched so far. */
+  rows = 0;
 
   constructor(
     private readonly col: TransactionColumns,
@@ -31,6 +33,7 @@ export class TransactionEnricher {
   /** Appends the enrichment columns to the first `count` rows of `batch`, cleaned by `cleaned`. */
   enrichBatch(batch: RowBatch, count: number, cleaned: TransactionCleaner): void {
     const { col, customers, products, metrics } = this;
+    this.rows += count;
     for (let i = 0; i < count; i++) {
       const row = batch[i] as string[];
       const customerId = row[col.customer_id] as string;

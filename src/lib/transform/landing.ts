@@ -1,9 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { InputError, PipelineError } from '../errors.ts';
-import { type CsvTable, type RowBatch, readCsv } from '../lake/csv.ts';
+import type { CsvTable, RowBatch } from '../lake/csv.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { dateOfKey, lakeKeys } from '../lake/keys.ts';
+import { readCsvFast } from './csv-reader.ts';
 
 /** A landing object opened for streaming; `ref` is valid once every batch has been read. */
 export interface LandingInput extends CsvTable {
@@ -77,7 +78,10 @@ export async function openLanding(
   const close = () => stream.destroy();
   try {
     const input = meta ? stream : hashing(stream, counted as { bytes: number; hash: Hash });
-    const table = await readCsv(input, { location: { source, key }, ...(batchSize ? { batchSize } : {}) });
+    const table = await readCsvFast(input, {
+      location: { source, key },
+      ...(batchSize ? { batchSize } : {}),
+    });
     return {
       key,
       header: table.header,

@@ -60,9 +60,15 @@ export class DailySummary {
 
   private group(date: string, region: string, category: string): Group {
     let byRegion = this.groups.get(date);
-    if (!byRegion) this.groups.set(date, (byRegion = new Map()));
+    if (!byRegion) {
+      byRegion = new Map();
+      this.groups.set(date, byRegion);
+    }
     let byCategory = byRegion.get(region);
-    if (!byCategory) byRegion.set(region, (byCategory = new Map()));
+    if (!byCategory) {
+      byCategory = new Map();
+      byRegion.set(region, byCategory);
+    }
     let group = byCategory.get(category);
     if (!group) {
       group = {

@@ -8,6 +8,7 @@
 /** What `to_datetime` treats as NaT on top of read_csv's nulls. */
 const NAT_TEXT: ReadonlySet<string> = new Set(['NaT', 'nat', 'NAT', 'NAN']);
 
+/** pandas' `day_name()`, indexed by `dayofweek`. */
 export const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const HOUR_TEXT = Array.from({ length: 24 }, (_, hour) => String(hour));
 
@@ -27,6 +28,7 @@ export class ParsedTimestamp {
   canonical = false;
 }
 
+/** Text `to_datetime` reads as NaT though `read_csv` kept it (`NaT`). */
 export const isNaTText = (text: string): boolean => NAT_TEXT.has(text);
 
 const digit = (text: string, i: number): number => {
@@ -136,6 +138,7 @@ export function formatDatePart(t: ParsedTimestamp, raw: string): string {
   return t.canonical ? raw.slice(0, 10) : `${pad4(t.year)}-${pad2(t.month)}-${pad2(t.day)}`;
 }
 
+/** `dt.hour` as text (a cached string per hour). */
 export const hourText = (t: ParsedTimestamp): string => HOUR_TEXT[t.hour] as string;
 
 /**

@@ -24,6 +24,7 @@ export interface TransformProgress {
   rows: number;
 }
 
+/** What {@link transformDate} needs. */
 export interface TransformOptions {
   lake: DataLake;
   runId: string;
@@ -95,15 +96,15 @@ export async function transformDate(options: TransformOptions): Promise<Transfor
     signal?.throwIfAborted();
     onProgress?.({ stage: 'summary', rows: summaryRows.length });
 
-    const [cleaned, enriched, summaryRef] = await finishAll(writers);
-    if (enriched.rows !== cleaned.rows) {
+    // The seed's merges fan out on duplicate keys; ours cannot (keys are unique), and this says so
+    // before anything is put in place.
+    if (enricher.rows !== cleaner.metrics.final_rows) {
       throw new PipelineError(
-        `enrichment changed the row count: ${cleaned.rows} cleaned, ${enriched.rows} enriched`,
-        {
-          code: 'ROW_COUNT_MISMATCH',
-        },
+        `enrichment changed the row count: ${cleaner.metrics.final_rows} cleaned, ${enricher.rows} enriched`,
+        { code: 'ROW_COUNT_MISMATCH' },
       );
     }
+    const [cleaned, enriched, summaryRef] = await finishAll(writers);
     return {
       inputs: [transactions.ref(cleaner.metrics.initial_rows), customers.ref, products.ref],
       outputs: { cleaned, enriched, summary: summaryRef },
