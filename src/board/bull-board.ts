@@ -5,12 +5,6 @@ import type { RequestHandler } from 'express';
 import { QUEUE_NAMES, type QueueName } from '../lib/pipeline/jobs.ts';
 import type { PipelineQueues } from '../lib/pipeline/queues.ts';
 
-// @bull-board/express 9.10.1 pins its own @bull-board/api 9.10.1 while we use api 9.10.2; the two
-// copies' adapter classes differ only in where they are declared (a private field), so TypeScript
-// calls them incompatible. At run time the express adapter never touches its copy. Drop this cast
-// once both packages are on the same version.
-type BoardServerAdapter = Parameters<typeof createBullBoard>[0]['serverAdapter'];
-
 /** What each queue does, shown under its name in the board. */
 const DESCRIPTIONS: Record<QueueName, string> = {
   ingest: 'One job per source of a run: read, validate, write the landing partition.',
@@ -49,7 +43,7 @@ export function createBullBoardRouter(queues: PipelineQueues, options: BullBoard
           description: DESCRIPTIONS[name],
         }),
     ),
-    serverAdapter: serverAdapter as unknown as BoardServerAdapter,
+    serverAdapter,
     options: {
       uiConfig: {
         boardTitle: 'lakeflow',
