@@ -10,6 +10,7 @@ const DESCRIPTIONS: Record<QueueName, string> = {
   ingest: 'One job per source of a run: read, validate, write the landing partition.',
   transform: "Clean, enrich and summarize one date; parent of the run's ingestions.",
   quality: 'Quality checks and the run record; the root job of every run flow.',
+  schedule: 'Fires of the cron schedules (npm run schedule); each enqueues one run flow.',
 };
 
 /** How {@link createBullBoardRouter} mounts and restricts the board. */

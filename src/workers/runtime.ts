@@ -1,4 +1,4 @@
-import type { Worker } from 'bullmq';
+import { FlowProducer, type Worker } from 'bullmq';
 import type { Config } from '../lib/config.ts';
 import { openLake } from '../lib/lake/open-lake.ts';
 import { logger } from '../lib/logger.ts';
@@ -29,7 +29,8 @@ export async function startWorkerRuntime(
   );
   const queues = openQueues(connection, config.QUEUE_PREFIX);
   const log = logger.child({}, { level: config.LOG_LEVEL });
-  const workers = startWorkers({ config, lake, queues, logger: log }, connection, options);
+  const flows = new FlowProducer({ connection, prefix: config.QUEUE_PREFIX });
+  const workers = startWorkers({ config, lake, queues, flows, logger: log }, connection, options);
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   const shutdown = createShutdown({
     logger: log,
@@ -37,7 +38,7 @@ export async function startWorkerRuntime(
     ...(options.onShutdownTimeout ? { onTimeout: options.onShutdownTimeout } : {}),
     steps: [
       { name: 'workers', close: () => Promise.all(workers.map((worker) => worker.close())) },
-      { name: 'queues', close: () => closeQueues(queues) },
+      { name: 'queues', close: () => Promise.all([closeQueues(queues), flows.close()]) },
       { name: 'redis', close: () => connection.quit() },
       { name: 'lake', close: () => lake.storage.close() },
     ],

@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import type { FlowProducer, Job } from 'bullmq';
 import type { Config } from '../lib/config.ts';
 import { errorMessage, InputError, isPermanent, PipelineError, toJobError } from '../lib/errors.ts';
 import type { DataLake } from '../lib/lake/data-lake.ts';
@@ -12,6 +12,8 @@ export interface WorkerDeps {
   config: Config;
   lake: DataLake;
   queues: PipelineQueues;
+  /** Adds run flows (the schedule step enqueues runs). */
+  flows: FlowProducer;
   logger: Logger;
 }
 
@@ -20,6 +22,8 @@ export interface StepJob<Q extends QueueName> {
   id: string;
   data: JobPayload<Q>;
   attemptsMade: number;
+  /** When the job was due: a scheduler's fire time, else when it was added (ms since epoch). */
+  dueAt: number;
   /** Results of this job's children, by child job key (`<prefix>:<queue>:<id>`). */
   childrenValues(): Promise<Record<string, unknown>>;
   progress(value: number | object): Promise<void>;
@@ -60,9 +64,10 @@ export function toBullProcessor<Q extends QueueName>(
     const signal = bullSignal ? AbortSignal.any([timeout.signal, bullSignal]) : timeout.signal;
     try {
       const data = parsePayload(queue, job.data);
-      log.info({ runId: data.runId }, 'step started');
+      const runId = 'runId' in data ? data.runId : undefined;
+      log.info({ runId }, 'step started');
       const result = await abortable(processor(stepJobOf<Q>(job, data), signal), signal);
-      log.info({ runId: data.runId, ms: Date.now() - startedAt }, 'step finished');
+      log.info({ runId, ms: Date.now() - startedAt }, 'step finished');
       return result;
     } catch (error) {
       const final = isPermanent(error) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -92,6 +97,8 @@ function stepJobOf<Q extends QueueName>(job: Job, data: JobPayload<Q>): StepJob<
     id: job.id as string,
     data,
     attemptsMade: job.attemptsMade,
+    // Jobs a job scheduler produces carry their fire time as `prevMillis`.
+    dueAt: (job.opts as { prevMillis?: number }).prevMillis ?? job.timestamp + (job.delay ?? 0),
     childrenValues: () => job.getChildrenValues(),
     progress: (value) => job.updateProgress(value),
     log: async (line) => {

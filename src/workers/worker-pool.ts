@@ -5,6 +5,7 @@ import type { QueueName } from '../lib/pipeline/jobs.ts';
 import { finishRun } from '../lib/pipeline/run-record.ts';
 import { ingestProcessor } from './processors/ingest.ts';
 import { qualityProcessor } from './processors/quality.ts';
+import { scheduleProcessor } from './processors/schedule.ts';
 import { transformProcessor } from './processors/transform.ts';
 import { type StepProcessor, toBullProcessor, type WorkerDeps } from './step.ts';
 
@@ -12,6 +13,7 @@ const processors: { [Q in QueueName]: (deps: WorkerDeps) => StepProcessor<Q> } =
   ingest: ingestProcessor,
   transform: transformProcessor,
   quality: qualityProcessor,
+  schedule: scheduleProcessor,
 };
 
 export interface WorkerPoolOptions {

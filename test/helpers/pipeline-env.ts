@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { type Config, loadConfig } from '../../src/lib/config.ts';
+import { QUEUE_NAMES } from '../../src/lib/pipeline/jobs.ts';
 import { enqueueRuns, openProducer, type Producer } from '../../src/lib/pipeline/producer.ts';
 import type { RunSpec } from '../../src/lib/pipeline/run-spec.ts';
 import { RunFollower, type RunOutcome } from '../../src/producers/follow-runs.ts';
@@ -44,7 +45,7 @@ export async function createPipelineEnv(
     options.workers === false
       ? undefined
       : await startWorkerRuntime(config, {
-          queues: ['ingest', 'transform', 'quality'],
+          queues: QUEUE_NAMES,
           concurrency: options.concurrency ?? 2,
         });
   const producer = await openProducer(config);

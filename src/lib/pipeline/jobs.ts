@@ -115,11 +115,22 @@ export const qualityResultSchema = z.object({
   runKey: z.string(),
 });
 
+/** A schedule's template: what each fire enqueues (the same flow `npm run enqueue` would). */
+export const schedulePayloadSchema = z.object({
+  pipeline: pipelineNameSchema,
+  suite: z.string().min(1),
+  sources: z.partialRecord(sourceNameSchema, inputSpecSchema),
+  /** The run's date is the fire time's UTC date plus this many days (default -1: yesterday). */
+  dateOffsetDays: z.number().int().min(-366).max(366).default(-1),
+});
+export const scheduleResultSchema = z.object({ runId: runIdSchema, date: z.string(), created: z.boolean() });
+
 /** Queue name → payload and result schema. */
 export const jobRegistry = {
   ingest: { payload: ingestPayloadSchema, result: ingestResultSchema },
   transform: { payload: transformPayloadSchema, result: transformResultSchema },
   quality: { payload: qualityPayloadSchema, result: qualityResultSchema },
+  schedule: { payload: schedulePayloadSchema, result: scheduleResultSchema },
 } as const;
 
 export type QueueName = keyof typeof jobRegistry;
@@ -132,6 +143,7 @@ export type TransformPayload = JobPayload<'transform'>;
 export type TransformResult = JobResult<'transform'>;
 export type QualityPayload = JobPayload<'quality'>;
 export type QualityResult = JobResult<'quality'>;
+export type SchedulePayload = JobPayload<'schedule'>;
 export type ObjectRefShape = z.infer<typeof objectRefSchema>;
 
 /** Deterministic job ids: enqueueing the same run twice adds nothing. */

@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, errorMessage } from '../lib/errors.ts';
+import type { ScheduleSpec } from '../lib/pipeline/schedules.ts';
+import { integer, parseRunTemplate, RUN_TEMPLATE_OPTIONS, RUN_TEMPLATE_USAGE } from './run-template.ts';
+
+export const SCHEDULE_USAGE = `Usage: npm run schedule -- <set|remove|list> [options]
+
+  set --cron "0 2 * * *" [--tz UTC] [--date-offset=-1] [run options]
+                           run the pipeline on a cron schedule (one schedule per pipeline; set again
+                           to change it). Each fire enqueues the run of the fire's date plus the offset
+                           (default -1: yesterday), the same flow as npm run enqueue.
+  remove [--pipeline NAME] remove the pipeline's schedule
+  list                     show every schedule and its next fire
+
+Run options (set):
+${RUN_TEMPLATE_USAGE}`;
+
+export type ScheduleCommand =
+  | { action: 'set'; spec: ScheduleSpec }
+  | { action: 'remove'; pipeline: string }
+  | { action: 'list' };
+
+/** Parses `npm run schedule` arguments; mistakes are ConfigErrors carrying the usage. */
+export function parseScheduleArgs(argv: string[], cwd = process.cwd()): ScheduleCommand {
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        ...RUN_TEMPLATE_OPTIONS,
+        cron: { type: 'string' },
+        tz: { type: 'string', default: 'UTC' },
+        'date-offset': { type: 'string', default: '-1' },
+      },
+    });
+  } catch (error) {
+    throw fail(errorMessage(error));
+  }
+  const { values, positionals } = parsed;
+  const [action, ...extra] = positionals;
+  if (extra.length > 0) throw fail(`unexpected argument(s): ${extra.join(' ')}`);
+  if (action === 'list') return { action };
+  if (action === 'remove') {
+    return { action, pipeline: parseRunTemplate(values, cwd, fail).pipeline };
+  }
+  if (action !== 'set') throw fail(action ? `unknown action ${action}` : 'an action is required');
+  if (typeof values.cron !== 'string' || values.cron.trim().split(/\s+/).length < 5) {
+    throw fail('set needs --cron with a cron expression of 5 (or 6, with seconds) fields');
+  }
+  const offsetText = values['date-offset'] as string;
+  const negative = offsetText.startsWith('-');
+  const offset =
+    integer(negative ? offsetText.slice(1) : offsetText, '--date-offset', fail) * (negative ? -1 : 1);
+  const template = parseRunTemplate(values, cwd, fail);
+  return {
+    action,
+    spec: { cron: values.cron, tz: values.tz as string, template: { ...template, dateOffsetDays: offset } },
+  };
+}
+
+function fail(message: string): ConfigError {
+  return new ConfigError(`${message}\n\n${SCHEDULE_USAGE}`, { code: 'ARGS_INVALID' });
+}

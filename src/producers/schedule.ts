@@ -1,0 +1,43 @@
+import { loadConfig } from '../lib/config.ts';
+import { ConfigError, errorMessage } from '../lib/errors.ts';
+import { openProducer } from '../lib/pipeline/producer.ts';
+import { listSchedules, removeSchedule, setSchedule } from '../lib/pipeline/schedules.ts';
+import { parseScheduleArgs } from './schedule-args.ts';
+import { formatTable } from './summary-table.ts';
+
+/** `npm run schedule`: set, remove or list the cron schedules that workers turn into runs. */
+async function main(): Promise<number> {
+  const command = parseScheduleArgs(process.argv.slice(2));
+  const producer = await openProducer(loadConfig());
+  try {
+    if (command.action === 'set') {
+      const info = await setSchedule(producer.queues, command.spec);
+      console.log(`schedule set: ${info.pipeline} at "${info.cron}" (${info.tz}); next fire ${info.next}`);
+    } else if (command.action === 'remove') {
+      const removed = await removeSchedule(producer.queues, command.pipeline);
+      console.log(removed ? `schedule removed: ${command.pipeline}` : `no schedule for ${command.pipeline}`);
+      return removed ? 0 : 1;
+    } else {
+      const rows = (await listSchedules(producer.queues)).map((s) => [
+        s.pipeline,
+        s.cron ?? '-',
+        s.tz ?? '-',
+        s.next ?? '-',
+      ]);
+      console.log(
+        rows.length === 0 ? 'no schedules' : formatTable([['pipeline', 'cron', 'tz', 'next fire'], ...rows]),
+      );
+    }
+    return 0;
+  } finally {
+    await producer.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`schedule: ${errorMessage(error)}`);
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  },
+);
