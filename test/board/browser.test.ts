@@ -82,7 +82,7 @@ describe.skipIf(skipReason !== undefined)('the board in headless Chromium', () =
       const overview = await page.goto(`${board.url}/`);
       expect(overview?.status()).toBe(200);
       expect(new URL(page.url()).pathname).toBe('/board/');
-      for (const queue of ['ingest', 'transform', 'quality'])
+      for (const queue of ['ingest', 'transform', 'quality', 'schedule'])
         await page.getByRole('link', { name: queue, exact: true }).first().waitFor({ state: 'visible' });
       await page.screenshot({ path: SCREENSHOTS.overview, fullPage: true });
 

@@ -60,7 +60,7 @@ describe('Bull Board', () => {
       '/board/api/queues?activeQueue=quality&status=waiting&page=1',
     );
     expect(status).toBe(200);
-    expect(body.queues.map((queue) => queue.name)).toEqual(['ingest', 'transform', 'quality']);
+    expect(body.queues.map((queue) => queue.name)).toEqual(['ingest', 'transform', 'quality', 'schedule']);
     const quality = body.queues.find((queue) => queue.name === 'quality');
     expect(quality?.counts.waiting).toBe(1);
     expect(quality?.jobs.map((job) => job.id)).toEqual([JOB_ID]);
@@ -98,7 +98,7 @@ describe('Bull Board in read-only mode', () => {
 
   it('tells the UI every queue is read-only, retries off', async () => {
     const { body } = await board.json<QueuesBody>('/board/api/queues');
-    expect(body.queues).toHaveLength(3);
+    expect(body.queues).toHaveLength(4);
     for (const queue of body.queues) expect(queue).toMatchObject({ readOnlyMode: true, allowRetries: false });
   });
 
