@@ -1,9 +1,14 @@
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { errorMessage } from '../lib/errors.ts';
-import { assertIsoDate } from '../lib/lake/keys.ts';
 import type { Logger } from '../lib/logger.ts';
-import { pipelineNameSchema, type RunStatus, runIdSchema, runStatusSchema } from '../lib/pipeline/jobs.ts';
+import {
+  isoDateSchema,
+  pipelineNameSchema,
+  type RunStatus,
+  runIdSchema,
+  runStatusSchema,
+} from '../lib/pipeline/jobs.ts';
 import type { RunRecord } from '../lib/pipeline/run-record.ts';
 import type { RunStore } from './run-store.ts';
 
@@ -11,22 +16,10 @@ import type { RunStore } from './run-store.ts';
 export const MAX_LIST_LIMIT = 1000;
 const DEFAULT_LIST_LIMIT = 50;
 
-const isoDate = z.string().refine(
-  (value) => {
-    try {
-      assertIsoDate(value);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected a calendar date YYYY-MM-DD' },
-);
-
 // Strict: an unknown parameter (`?state=failed`) is a 400, not a filter silently ignored.
 const listQuerySchema = z.strictObject({
   status: runStatusSchema.optional(),
-  date: isoDate.optional(),
+  date: isoDateSchema.optional(),
   pipeline: pipelineNameSchema.optional(),
   limit: z
     .string()

@@ -1,5 +1,6 @@
 import { FlowProducer, type Worker } from 'bullmq';
 import type { Config } from '../lib/config.ts';
+import type { DataLake } from '../lib/lake/data-lake.ts';
 import { openLake } from '../lib/lake/open-lake.ts';
 import { logger } from '../lib/logger.ts';
 import type { QueueName } from '../lib/pipeline/jobs.ts';
@@ -14,15 +15,28 @@ export interface WorkerRuntime {
   shutdown: () => Promise<boolean>;
 }
 
+/** What a worker runtime serves, and how. */
+export interface WorkerRuntimeOptions {
+  queues: readonly QueueName[];
+  concurrency: number;
+  /** Runs when shutdown outlasts SHUTDOWN_TIMEOUT_MS (the worker process exits non-zero there). */
+  onShutdownTimeout?: () => void;
+  /**
+   * The lake to use instead of opening LAKE_URL: a seam for tests that inject storage faults. The
+   * runtime owns it either way and closes it on shutdown.
+   */
+  lake?: DataLake;
+}
+
 /**
  * Starts a worker process's moving parts: the lake, one Redis connection (worker role), the queues
  * used for run records, and one BullMQ worker per served queue.
  */
 export async function startWorkerRuntime(
   config: Config,
-  options: { queues: readonly QueueName[]; concurrency: number; onShutdownTimeout?: () => void },
+  options: WorkerRuntimeOptions,
 ): Promise<WorkerRuntime> {
-  const lake = await openLake(config);
+  const lake = options.lake ?? (await openLake(config));
   const connection = createRedis(config.REDIS_URL, 'worker');
   connection.on('error', (error) =>
     logger.child({}, { level: config.LOG_LEVEL }).warn({ err: error }, 'redis connection error'),

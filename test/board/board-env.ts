@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { type BoardDeps, type BoardServer, createBoardServer } from '../../src/board/server.ts';
 import { type Config, loadConfig } from '../../src/lib/config.ts';
 import type { DataLake } from '../../src/lib/lake/data-lake.ts';
 import { openLake } from '../../src/lib/lake/open-lake.ts';
+import { deletePrefix, REDIS_URL } from '../helpers/pipeline-env.ts';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const USER = 'operator';
 export const PASSWORD = 'correct horse battery staple';
 export const TOKEN = 'tok_0123456789abcdef0123';
@@ -115,19 +114,4 @@ export function authorizationOf(as: As): string | undefined {
   const basic = as === 'basic' ? { user: USER, password: PASSWORD } : as;
   if ('token' in basic) return `Bearer ${basic.token}`;
   return `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}`;
-}
-
-/** Deletes every Redis key under a BullMQ prefix. */
-export async function deletePrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }

@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jobIds, type QualityPayload } from '../../src/lib/pipeline/jobs.ts';
 import { closeQueues, openQueues, type PipelineQueues } from '../../src/lib/pipeline/queues.ts';
 import { createRedis, waitUntilReady } from '../../src/lib/redis.ts';
-import { type BoardEnv, REDIS_URL, startBoard } from './board-env.ts';
+import { REDIS_URL } from '../helpers/pipeline-env.ts';
+import { type BoardEnv, startBoard } from './board-env.ts';
 
 const RUN_ID = 'sales_etl-2024-01-20';
 const JOB_ID = jobIds.quality(RUN_ID);

@@ -8,7 +8,8 @@ import { sourceNameSchema } from '../sources/definitions.ts';
  * through it. Change a step's contract here and both sides follow.
  */
 
-const isoDate = z.string().refine(
+/** A calendar date `YYYY-MM-DD` (a real day). */
+export const isoDateSchema = z.string().refine(
   (value) => {
     try {
       assertIsoDate(value);
@@ -76,7 +77,7 @@ export const objectRefSchema = z.object({
   sha256: z.string(),
 });
 
-const runRef = { runId: runIdSchema, pipeline: pipelineNameSchema, date: isoDate };
+const runRef = { runId: runIdSchema, pipeline: pipelineNameSchema, date: isoDateSchema };
 
 export const ingestPayloadSchema = z.object({ ...runRef, source: sourceNameSchema, input: inputSpecSchema });
 export const ingestResultSchema = z.object({

@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+
+/** The bench's options; see {@link USAGE}. */
+export interface BenchArgs {
+  /** Transaction counts to measure (each a full backfill over `dates` dates). */
+  rows: number[];
+  dates: number;
+  /** Worker process counts to measure. */
+  workers: number[];
+  repeat: number;
+  latencyRuns: number;
+  json: boolean;
+  scale: boolean;
+  /** Jobs per queue each worker process runs at once (WORKER_CONCURRENCY). */
+  concurrency: number;
+  customers: number;
+  seed: number;
+  /** How workers run: `dist` (node on the tsc build) or `tsx` (as `npm run worker`). */
+  runner: 'dist' | 'tsx';
+  /** Also recompute every date in-process in one batch and compare the outputs byte for byte. */
+  verify: boolean;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --rows N[,N…]        transactions per backfill (default 1000000; with --scale 1000000)
+  --dates D            dates the transactions spread over, one run per date (default 10)
+  --workers N[,N…]     worker processes (default 2)
+  --repeat R           backfills per configuration; figures are medians (default 1)
+  --latency-runs L     notebook-size runs (300 transactions) for the latency median (default 20; 0 skips)
+  --scale              the 10-date backfill with 1 and 2 workers, and the ratio of their wall times
+  --concurrency C      jobs per queue per worker process (default 2, as WORKER_CONCURRENCY)
+  --runner dist|tsx    workers on the tsc build (default; built first) or under tsx (npm run worker)
+  --verify             compare every output with an in-process, one-batch (unstreamed) transform
+  --customers N        customers in the dimension file (default 9000)
+  --seed S             generator seed (default 42)
+  --json               print one JSON object instead of tables (progress goes to stderr)
+
+The input is generated once and cached under .bench/ (keyed by size, dates, customers and seed).
+Redis: REDIS_URL (default redis://127.0.0.1:6379); each configuration uses its own queue prefix and
+lake directory, removed afterwards.`;
+
+/** Parses the bench's command line. @throws Error with the usage on bad input */
+export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      rows: { type: 'string' },
+      dates: { type: 'string', default: '10' },
+      workers: { type: 'string' },
+      repeat: { type: 'string', default: '1' },
+      'latency-runs': { type: 'string', default: '20' },
+      json: { type: 'boolean', default: false },
+      scale: { type: 'boolean', default: false },
+      concurrency: { type: 'string', default: '2' },
+      customers: { type: 'string', default: '9000' },
+      seed: { type: 'string', default: '42' },
+      runner: { type: 'string', default: 'dist' },
+      verify: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  const scale = values.scale === true;
+  const runner = values.runner;
+  if (runner !== 'dist' && runner !== 'tsx') throw new Error(`--runner must be dist or tsx\n\n${USAGE}`);
+  return {
+    rows: list('rows', values.rows ?? '1000000', 1),
+    dates: count('dates', values.dates, 1),
+    workers: scale ? [1, 2] : list('workers', values.workers ?? '2', 1),
+    repeat: count('repeat', values.repeat, 1),
+    latencyRuns: count('latency-runs', values['latency-runs'], 0),
+    json: values.json === true,
+    scale,
+    concurrency: count('concurrency', values.concurrency, 1),
+    customers: count('customers', values.customers, 1),
+    seed: count('seed', values.seed, 0),
+    runner,
+    verify: values.verify === true,
+  };
+}
+
+function count(name: string, text: string | undefined, min: number): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new Error(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(text)}\n\n${USAGE}`);
+  }
+  return value;
+}
+
+function list(name: string, text: string, min: number): number[] {
+  return text.split(',').map((part) => count(name, part.trim().replaceAll('_', ''), min));
+}
