@@ -34,6 +34,14 @@ async function main(): Promise<number> {
     config = { ...config, REDIS_URL: privateRedis.url };
   }
   const workers: WorkerProcess[] = [];
+  // Ctrl-C mid-demo still stops the worker processes and the private Redis.
+  const stopChildren = async () => {
+    await Promise.all(workers.map((worker) => worker.stop()));
+    await privateRedis?.stop();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stopChildren().finally(() => process.exit(130)));
+  }
   const producer = await openProducer(config);
   const follower = await RunFollower.open(producer);
   try {
@@ -92,9 +100,8 @@ async function main(): Promise<number> {
     return outcomes.some((outcome) => outcome.status === 'failed' || outcome.status === 'timeout') ? 1 : 0;
   } finally {
     await follower.close();
-    await Promise.all(workers.map((worker) => worker.stop()));
     await producer.close();
-    await privateRedis?.stop();
+    await stopChildren();
   }
 }
 

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../src/lib/config.ts';
+import { openProducer } from '../src/lib/pipeline/producer.ts';
+import { RunFollower } from '../src/producers/follow-runs.ts';
+import { type BackfillFigures, backfillSpecs, runBackfill } from './backfill.ts';
+import type { Dataset } from './dataset.ts';
+import { type LatencyFigures, measureLatency, notebookRun } from './latency.ts';
+import { type ProcMemory, procMemory, resetPeak, startWorkers } from './workers.ts';
+
+/** One configuration (input size × worker processes) as measured. */
+export interface ConfigurationFigures {
+  rows: number;
+  dates: number;
+  workers: number;
+  /** One entry per repeat. */
+  backfills: (BackfillFigures & { memory: ProcMemory[] })[];
+  /** Each worker's memory right after start-up (its start-up peak and idle RSS). */
+  startup: ProcMemory[];
+  /** Whether the peaks are the backfill's own (the peak was reset before it) or since start-up. */
+  peakSinceReset: boolean;
+  latency?: LatencyFigures;
+}
+
+export interface ConfigurationOptions {
+  redisUrl: string;
+  root: string;
+  dataset: Dataset;
+  workers: number;
+  repeat: number;
+  latencyRuns: number;
+  concurrency: number;
+  runner: 'dist' | 'tsx';
+  log: (line: string) => void;
+}
+
+/**
+ * Measures one configuration on fresh worker processes, its own queue prefix and its own lake
+ * directory (both removed afterwards): one notebook-size warm-up run, then `repeat` backfills (the
+ * peak RSS of each worker reset before each), then the latency runs on the now-warm workers.
+ */
+export async function measureConfiguration(options: ConfigurationOptions): Promise<ConfigurationFigures> {
+  const { dataset, log } = options;
+  const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  const lakeDir = path.join(options.root, `lake-${prefix}`);
+  await mkdir(lakeDir, { recursive: true });
+  const env = { REDIS_URL: options.redisUrl, QUEUE_PREFIX: prefix, LAKE_URL: lakeDir, LOG_LEVEL: 'info' };
+  const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
+  const workers = await startWorkers(options.workers, env, options);
+  const producer = await openProducer(config);
+  const follower = await RunFollower.open(producer);
+  try {
+    const pids = workers.processes.map((worker) => worker.pid);
+    await follower.wait([(await enqueueOne(producer, `warm${prefix}`)) as string], 30_000);
+    const backfills: ConfigurationFigures['backfills'] = [];
+    let peakSinceReset = true;
+    for (let r = 0; r < options.repeat; r++) {
+      for (const pid of pids) peakSinceReset = (await resetPeak(pid)) && peakSinceReset;
+      log(`  ${dataset.rows} rows, ${options.workers} worker(s): backfill ${r + 1}/${options.repeat}…`);
+      const figures = await runBackfill(producer, follower, backfillSpecs(dataset, `${prefix}r${r}`));
+      const memory = await Promise.all(pids.map((pid) => procMemory(pid)));
+      backfills.push({ ...figures, memory });
+      log(`    wall ${Math.round(figures.wallMs)} ms, peak RSS ${memory.map((m) => Math.round(m.peak)).join('/')} MB`);
+    }
+    const result: ConfigurationFigures = {
+      rows: dataset.rows,
+      dates: dataset.dates.length,
+      workers: options.workers,
+      backfills,
+      startup: workers.startup,
+      peakSinceReset,
+    };
+    if (options.latencyRuns > 0) {
+      log(`  notebook-size latency: ${options.latencyRuns} runs on warm workers…`);
+      result.latency = await measureLatency(producer, follower, options.latencyRuns);
+    }
+    return result;
+  } finally {
+    await follower.close();
+    await workers.stop();
+    await producer.close();
+    await deletePrefix(options.redisUrl, prefix);
+    await rm(lakeDir, { recursive: true, force: true });
+  }
+}
+
+async function enqueueOne(producer: Awaited<ReturnType<typeof openProducer>>, tag: string) {
+  const { enqueueRuns } = await import('../src/lib/pipeline/producer.ts');
+  const [run] = await enqueueRuns(producer, [notebookRun(tag)]);
+  return run?.runId;
+}
+
+/** Deletes every Redis key under a BullMQ prefix. */
+async function deletePrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
