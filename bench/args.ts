@@ -19,6 +19,10 @@ export interface BenchArgs {
   runner: 'dist' | 'tsx';
   /** Also recompute every date in-process in one batch and compare the outputs byte for byte. */
   verify: boolean;
+  /** Directory for V8 CPU profiles of the worker processes (`--cpu-prof`), written when they exit. */
+  cpuProf: string | undefined;
+  /** Extra node flags for the worker processes (space-separated), e.g. V8 heap flags. */
+  nodeArgs: string[];
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -32,6 +36,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --concurrency C      jobs per queue per worker process (default 2, as WORKER_CONCURRENCY)
   --runner dist|tsx    workers on the tsc build (default; built first) or under tsx (npm run worker)
   --verify             compare every output with an in-process, one-batch (unstreamed) transform
+  --cpu-prof DIR       write a V8 CPU profile of each worker process into DIR (when it stops)
+  --node-args "…"      extra node flags for the worker processes (experiments, e.g. V8 heap flags)
   --customers N        customers in the dimension file (default 9000)
   --seed S             generator seed (default 42)
   --json               print one JSON object instead of tables (progress goes to stderr)
@@ -58,6 +64,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       seed: { type: 'string', default: '42' },
       runner: { type: 'string', default: 'dist' },
       verify: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      'node-args': { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -78,6 +86,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     seed: count('seed', values.seed, 0),
     runner,
     verify: values.verify === true,
+    cpuProf: values['cpu-prof'],
+    nodeArgs: (values['node-args'] ?? '').split(/\s+/).filter(Boolean),
   };
 }
 

@@ -1,14 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/lib/config.ts';
-import { openProducer } from '../src/lib/pipeline/producer.ts';
+import { enqueueRuns, openProducer, type Producer } from '../src/lib/pipeline/producer.ts';
 import { RunFollower } from '../src/producers/follow-runs.ts';
 import { type BackfillFigures, backfillSpecs, runBackfill } from './backfill.ts';
 import type { Dataset } from './dataset.ts';
 import { type LatencyFigures, measureLatency, notebookRun } from './latency.ts';
-import { type ProcMemory, procMemory, resetPeak, startWorkers } from './workers.ts';
+import { verifyAgainstUnstreamed } from './verify.ts';
+import {
+  machineBusySeconds,
+  type ProcMemory,
+  procCpuSeconds,
+  procMemory,
+  resetPeak,
+  startWorkers,
+} from './workers.ts';
 
 /** One configuration (input size × worker processes) as measured. */
 export interface ConfigurationFigures {
@@ -16,12 +25,24 @@ export interface ConfigurationFigures {
   dates: number;
   workers: number;
   /** One entry per repeat. */
-  backfills: (BackfillFigures & { memory: ProcMemory[] })[];
+  backfills: (BackfillFigures & { memory: ProcMemory[]; cpu: CpuFigures })[];
   /** Each worker's memory right after start-up (its start-up peak and idle RSS). */
   startup: ProcMemory[];
   /** Whether the peaks are the backfill's own (the peak was reset before it) or since start-up. */
   peakSinceReset: boolean;
   latency?: LatencyFigures;
+  /** With `verify`: differences from the unstreamed outputs (empty: identical). */
+  verifyProblems?: string[];
+}
+
+/** CPU seconds during one backfill: the workers', and everything else's on the machine. */
+export interface CpuFigures {
+  /** Per worker process (user + system, including its GC and I/O threads). */
+  workers: number[];
+  /** The rest of the machine (this process, Redis, and whatever else ran): the measurement's noise. */
+  other: number;
+  /** `other` as a share of the machine's capacity during the backfill (cores × wall). */
+  otherShare: number;
 }
 
 export interface ConfigurationOptions {
@@ -33,6 +54,11 @@ export interface ConfigurationOptions {
   latencyRuns: number;
   concurrency: number;
   runner: 'dist' | 'tsx';
+  /** Compare the last backfill's outputs with an unstreamed in-process run. */
+  verify: boolean;
+  /** Directory for the workers' CPU profiles. */
+  cpuProf?: string | undefined;
+  nodeArgs?: string[];
   log: (line: string) => void;
 }
 
@@ -48,7 +74,11 @@ export async function measureConfiguration(options: ConfigurationOptions): Promi
   await mkdir(lakeDir, { recursive: true });
   const env = { REDIS_URL: options.redisUrl, QUEUE_PREFIX: prefix, LAKE_URL: lakeDir, LOG_LEVEL: 'info' };
   const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
-  const workers = await startWorkers(options.workers, env, options);
+  const nodeArgs = [
+    ...(options.nodeArgs ?? []),
+    ...(options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProf)}`] : []),
+  ];
+  const workers = await startWorkers(options.workers, env, { ...options, nodeArgs });
   const producer = await openProducer(config);
   const follower = await RunFollower.open(producer);
   try {
@@ -59,10 +89,19 @@ export async function measureConfiguration(options: ConfigurationOptions): Promi
     for (let r = 0; r < options.repeat; r++) {
       for (const pid of pids) peakSinceReset = (await resetPeak(pid)) && peakSinceReset;
       log(`  ${dataset.rows} rows, ${options.workers} worker(s): backfill ${r + 1}/${options.repeat}…`);
+      const cpuBefore = await Promise.all(pids.map((pid) => procCpuSeconds(pid)));
+      const busyBefore = await machineBusySeconds();
       const figures = await runBackfill(producer, follower, backfillSpecs(dataset, `${prefix}r${r}`));
+      const busy = (await machineBusySeconds()) - busyBefore;
+      const workerCpu = await Promise.all(pids.map(async (pid, w) => (await procCpuSeconds(pid)) - (cpuBefore[w] as number)));
       const memory = await Promise.all(pids.map((pid) => procMemory(pid)));
-      backfills.push({ ...figures, memory });
-      log(`    wall ${Math.round(figures.wallMs)} ms, peak RSS ${memory.map((m) => Math.round(m.peak)).join('/')} MB`);
+      const other = Math.max(0, busy - workerCpu.reduce((sum, value) => sum + value, 0));
+      const cpu = { workers: workerCpu, other, otherShare: other / (os.cpus().length * (figures.wallMs / 1000)) };
+      backfills.push({ ...figures, memory, cpu });
+      log(
+        `    wall ${Math.round(figures.wallMs)} ms, worker CPU ${workerCpu.map((s) => s.toFixed(1)).join('/')} s, ` +
+          `other load ${Math.round(cpu.otherShare * 100)}%, peak RSS ${memory.map((m) => Math.round(m.peak)).join('/')} MB`,
+      );
     }
     const result: ConfigurationFigures = {
       rows: dataset.rows,
@@ -72,6 +111,10 @@ export async function measureConfiguration(options: ConfigurationOptions): Promi
       startup: workers.startup,
       peakSinceReset,
     };
+    if (options.verify) {
+      log('  verifying the outputs against an unstreamed in-process run…');
+      result.verifyProblems = await verifyAgainstUnstreamed(lakeDir, dataset.dates);
+    }
     if (options.latencyRuns > 0) {
       log(`  notebook-size latency: ${options.latencyRuns} runs on warm workers…`);
       result.latency = await measureLatency(producer, follower, options.latencyRuns);
@@ -86,8 +129,7 @@ export async function measureConfiguration(options: ConfigurationOptions): Promi
   }
 }
 
-async function enqueueOne(producer: Awaited<ReturnType<typeof openProducer>>, tag: string) {
-  const { enqueueRuns } = await import('../src/lib/pipeline/producer.ts');
+async function enqueueOne(producer: Producer, tag: string) {
   const [run] = await enqueueRuns(producer, [notebookRun(tag)]);
   return run?.runId;
 }

@@ -26,7 +26,7 @@ export function notebookRun(tag: string): RunSpec {
   });
   return {
     pipeline: 'bench_notebook',
-    date: '2024-01-20',
+    date: '2023-12-31',
     suite: 'pipeline',
     rerunTag: tag,
     sources: { transactions: generate(300), customers: generate(100), products: generate() },

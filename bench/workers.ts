@@ -100,3 +100,23 @@ async function newestSource(dir: string): Promise<number> {
   }
   return newest;
 }
+
+/** Clock ticks per second of /proc's CPU counters (USER_HZ; 100 on Linux builds in use). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export async function procCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at state; utime and stime follow.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** Busy CPU seconds of the whole machine so far (every core, every process), from /proc/stat. */
+export async function machineBusySeconds(): Promise<number> {
+  const [line] = (await readFile('/proc/stat', 'utf8')).split('\n', 1);
+  const ticks = (line as string).trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.slice(0, 8).reduce((sum, value) => sum + value, 0);
+  const idle = (ticks[3] as number) + (ticks[4] as number); // idle + iowait
+  return (total - idle) / TICKS_PER_SECOND;
+}

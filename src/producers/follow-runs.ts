@@ -31,6 +31,8 @@ const STEP_SUFFIX = /-(ingest-[a-z_]+|transform|quality)$/;
 export class RunFollower {
   private readonly pending = new Map<string, (outcome: RunOutcome) => void>();
   private readonly outcomes = new Map<string, Promise<RunOutcome>>();
+  /** The last Redis error since the connection was last ready; a timed-out wait reports it. */
+  private redisError: Error | undefined;
 
   private constructor(
     private readonly producer: Producer,
@@ -38,6 +40,15 @@ export class RunFollower {
     private readonly connections: Redis[],
     private readonly onStep: (event: StepEvent) => void,
   ) {
+    // QueueEvents reconnects on its own; meanwhile the error is kept to explain a wait that times out.
+    for (const connection of connections) {
+      connection.on('error', (error) => {
+        this.redisError = error;
+      });
+      connection.on('ready', () => {
+        this.redisError = undefined;
+      });
+    }
     for (const queueEvents of events) {
       queueEvents.on('completed', ({ jobId }) => this.onJobEnd(jobId, 'completed'));
       queueEvents.on('failed', ({ jobId, failedReason }) => this.onJobEnd(jobId, 'failed', failedReason));
@@ -59,17 +70,32 @@ export class RunFollower {
     return new RunFollower(producer, events, connections, onStep);
   }
 
-  /** Resolves when every run has ended or the timeout passes (those runs end as `timeout`). */
+  /**
+   * Resolves when every run has ended or the timeout passes (those runs end as `timeout`, with the
+   * Redis error if Redis was unreachable). Waits may overlap: each times out only its own runs, and a
+   * run that ends after a wait timed out still settles for the next wait.
+   */
   async wait(runIds: readonly string[], timeoutMs: number): Promise<RunOutcome[]> {
     for (const runId of runIds) this.track(runId);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     });
-    await Promise.race([Promise.all(runIds.map((runId) => this.outcomes.get(runId))), timedOut]);
-    clearTimeout(timer);
-    for (const [runId, resolve] of this.pending) resolve({ runId, status: 'timeout', record: null });
-    return Promise.all(runIds.map((runId) => this.outcomes.get(runId) as Promise<RunOutcome>));
+    try {
+      return await Promise.all(
+        runIds.map((runId) =>
+          Promise.race([
+            this.outcomes.get(runId) as Promise<RunOutcome>,
+            timedOut.then((): RunOutcome => {
+              const error = this.redisError && `Redis unavailable: ${this.redisError.message}`;
+              return { runId, status: 'timeout', record: null, ...(error ? { error } : {}) };
+            }),
+          ]),
+        ),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private track(runId: string): void {
@@ -81,7 +107,11 @@ export class RunFollower {
         const state = root ? await root.getState() : 'missing';
         if (state === 'completed' || state === 'failed') await this.settle(runId, root?.failedReason);
       })
-      .catch(() => undefined);
+      .catch((error: unknown) => {
+        // A run still running ends with an event later; one that had already ended is only reported
+        // by the wait's timeout, which then names this error.
+        this.redisError = error instanceof Error ? error : new Error(String(error));
+      });
   }
 
   private onJobEnd(jobId: string, event: 'completed' | 'failed', reason?: string): void {

@@ -1,5 +1,7 @@
 import { FlowProducer, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Config } from '../lib/config.ts';
+import { PipelineError } from '../lib/errors.ts';
 import type { DataLake } from '../lib/lake/data-lake.ts';
 import { openLake } from '../lib/lake/open-lake.ts';
 import { logger } from '../lib/logger.ts';
@@ -37,25 +39,57 @@ export async function startWorkerRuntime(
   options: WorkerRuntimeOptions,
 ): Promise<WorkerRuntime> {
   const lake = options.lake ?? (await openLake(config));
-  const connection = createRedis(config.REDIS_URL, 'worker');
-  connection.on('error', (error) =>
-    logger.child({}, { level: config.LOG_LEVEL }).warn({ err: error }, 'redis connection error'),
-  );
-  const queues = openQueues(connection, config.QUEUE_PREFIX);
   const log = logger.child({}, { level: config.LOG_LEVEL });
+  const connection = createRedis(config.REDIS_URL, 'worker');
+  connection.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+  const queues = openQueues(connection, config.QUEUE_PREFIX);
   const flows = new FlowProducer({ connection, prefix: config.QUEUE_PREFIX });
   const workers = startWorkers({ config, lake, queues, flows, logger: log }, connection, options);
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  // Jobs this process is running, by id: a stalled check's 'failed' event names jobs of other
+  // (dead) workers, which a plain counter would subtract too.
+  const inFlight = new Set<string>();
+  for (const worker of workers) {
+    worker.on('active', (job) => inFlight.add(`${worker.name}:${job.id}`));
+    worker.on('completed', (job) => inFlight.delete(`${worker.name}:${job.id}`));
+    worker.on('failed', (job) => job && inFlight.delete(`${worker.name}:${job.id}`));
+  }
   const shutdown = createShutdown({
     logger: log,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     ...(options.onShutdownTimeout ? { onTimeout: options.onShutdownTimeout } : {}),
     steps: [
-      { name: 'workers', close: () => Promise.all(workers.map((worker) => worker.close())) },
+      { name: 'workers', close: () => closeWorkers(workers, connection, () => inFlight.size) },
       { name: 'queues', close: () => Promise.all([closeQueues(queues), flows.close()]) },
-      { name: 'redis', close: () => connection.quit() },
+      {
+        name: 'redis',
+        // QUIT waits for an answer; with Redis away it would wait in the offline queue forever.
+        close: async () => (connection.status === 'ready' ? connection.quit() : connection.disconnect()),
+      },
       { name: 'lake', close: () => lake.storage.close() },
     ],
   });
   return { workers, shutdown };
+}
+
+/**
+ * Closes the workers: no new job starts and the in-flight ones finish. That needs Redis: BullMQ's
+ * close records each job's end and then QUITs its connections, and with Redis unreachable both wait
+ * for it forever (to the shutdown timeout). So when Redis is away at shutdown the workers close at
+ * once: an idle worker has nothing to lose; in-flight jobs are abandoned, their locks run out, and
+ * other workers redo them (stalled-job recovery), which the returned error reports.
+ */
+async function closeWorkers(workers: Worker[], connection: Redis, inFlight: () => number): Promise<void> {
+  if (connection.status === 'ready') {
+    await Promise.all(workers.map((worker) => worker.close()));
+    return;
+  }
+  const abandoned = inFlight();
+  await Promise.all(workers.map((worker) => worker.close(true)));
+  if (abandoned > 0) {
+    throw new PipelineError(
+      `Redis is unreachable: ${abandoned} in-flight job(s) abandoned; other workers will redo them`,
+      { code: 'JOBS_ABANDONED' },
+    );
+  }
 }

@@ -1,4 +1,5 @@
 import type { FlowProducer, Job } from 'bullmq';
+import type { z } from 'zod';
 import type { Config } from '../lib/config.ts';
 import { errorMessage, InputError, isPermanent, PipelineError, toJobError } from '../lib/errors.ts';
 import type { DataLake } from '../lib/lake/data-lake.ts';
@@ -72,24 +73,62 @@ export function toBullProcessor<Q extends QueueName>(
     } catch (error) {
       const final = isPermanent(error) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       log.error({ err: error, final }, final ? 'step failed for good' : 'step failed; will retry');
-      await job.log(`attempt ${job.attemptsMade + 1} failed: ${errorMessage(error)}`).catch(() => undefined);
+      // The job log is for the board; the failure itself is in the worker log above and in BullMQ.
+      await job
+        .log(`attempt ${job.attemptsMade + 1} failed: ${describeFailure(error)}`)
+        .catch(() => undefined);
       if (final) await recordFailure(job, error, startedAt, deps);
-      throw toJobError(error);
+      throw jobErrorOf(error);
     } finally {
       clearTimeout(timer);
     }
   };
 }
 
+/** `CODE: message` for the product's errors (codes are what operators and tests match on). */
+function describeFailure(error: unknown): string {
+  return error instanceof PipelineError ? `${error.code}: ${error.message}` : errorMessage(error);
+}
+
+/**
+ * What BullMQ records as the failed reason: permanent errors become `UnrecoverableError("CODE: …")`
+ * (see `toJobError`); a retryable error of ours gets its code in front too, so a step that failed
+ * after its retries (a timeout, a storage error) shows its code as a permanent failure does.
+ */
+function jobErrorOf(error: unknown): Error {
+  const mapped = toJobError(error);
+  if (mapped !== error || !(error instanceof PipelineError)) return mapped;
+  const coded = new Error(describeFailure(error), { cause: error });
+  coded.name = error.name;
+  return coded;
+}
+
+/**
+ * Parses a child step's result (read back from Redis) with its queue's result schema.
+ * @throws InputError `RESULT_INVALID`: permanent, since the stored result will not change on retry
+ */
+export function parseChildResult<Q extends QueueName>(queue: Q, value: unknown): JobResult<Q> {
+  const what = `${queue} result from a child step`;
+  return parseOrThrow(jobRegistry[queue].result, value, what, 'RESULT_INVALID') as JobResult<Q>;
+}
+
 function parsePayload<Q extends QueueName>(queue: Q, data: unknown): JobPayload<Q> {
-  const parsed = jobRegistry[queue].payload.safeParse(data);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`,
-    );
-    throw new InputError(`invalid ${queue} payload: ${problems.join('; ')}`, { code: 'PAYLOAD_INVALID' });
-  }
-  return parsed.data as JobPayload<Q>;
+  return parseOrThrow(
+    jobRegistry[queue].payload,
+    data,
+    `${queue} payload`,
+    'PAYLOAD_INVALID',
+  ) as JobPayload<Q>;
+}
+
+/** Parses with `schema`; a mismatch is a permanent InputError listing every field that is wrong. */
+function parseOrThrow(schema: z.ZodType, value: unknown, what: string, code: string): unknown {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map(
+    (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+  );
+  throw new InputError(`invalid ${what}: ${problems.join('; ')}`, { code });
 }
 
 function stepJobOf<Q extends QueueName>(job: Job, data: JobPayload<Q>): StepJob<Q> {
@@ -130,7 +169,7 @@ async function recordFailure(job: Job, error: unknown, startedAt: number, deps: 
         status: 'failed',
         attempts: job.attemptsMade + 1,
         startedAt,
-        error: errorMessage(error),
+        error: describeFailure(error),
       },
     });
     deps.logger.warn({ runId, status: record.status }, 'run ended');

@@ -66,7 +66,7 @@ describe('a worker killed with SIGKILL mid-transform', () => {
     expect(finishedBy(rescuer.logs)).toBe(true);
 
     // The same spec, undisturbed, in another isolated env: every landing and processed object is
-    // byte-identical, and the killed write left nothing visible behind.
+    // byte-identical, and the killed writes left nothing visible behind (the key sets are equal).
     const reference = await isolatedEnv(true);
     const [undisturbed] = await reference.run([spec], 90_000);
     expect(undisturbed?.status).toBe('success');

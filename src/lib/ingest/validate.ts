@@ -2,7 +2,16 @@ import { type ErrorLocation, InputError } from '../errors.ts';
 import type { CsvTable, RowBatch } from '../lake/csv.ts';
 import { assertIsoDate } from '../lake/keys.ts';
 import type { ColumnType, SourceDefinition } from '../sources/definitions.ts';
-import { formatDate, isNullText, parseBoolean, parseNumber, parseTimestamp } from '../sources/values.ts';
+import {
+  formatDate,
+  isCanonicalTimestamp,
+  isNullText,
+  isPlainDecimal,
+  isShortInteger,
+  parseBoolean,
+  parseNumber,
+  parseTimestamp,
+} from '../sources/values.ts';
 
 /** The seed's `_validate_schema` result. Validation errors throw, so a returned summary is always valid. */
 export interface ValidationSummary {
@@ -115,6 +124,8 @@ export class SchemaValidator {
   }
 
   private checkEventTime(text: string | undefined): void {
+    // `YYYY-MM-DD HH:MM:SS` is on the date it starts with; only other spellings need the full parser.
+    if (text !== undefined && isCanonicalTimestamp(text) && text.startsWith(this.options.date)) return;
     const time = parseTimestamp(text);
     // A null time is counted (and warned about) as a null; only a real time can be on the wrong day.
     if (time === null || Number.isNaN(time) || formatDate(time) === this.options.date) return;
@@ -182,16 +193,17 @@ function isValid(type: ColumnType, text: string): boolean {
     case 'string':
       return true;
     case 'int': {
+      if (isShortInteger(text)) return true; // the common spelling, settled without parsing
       // A whole number written as a float ("3.0") is accepted: pandas writes an int column that has
       // nulls as floats, so such files are common.
       const value = parseNumber(text);
       return value !== null && Number.isSafeInteger(value);
     }
     case 'float':
-      return !Number.isNaN(parseNumber(text));
+      return isPlainDecimal(text) || !Number.isNaN(parseNumber(text));
     case 'datetime':
     case 'date':
-      return !Number.isNaN(parseTimestamp(text));
+      return isCanonicalTimestamp(text) || !Number.isNaN(parseTimestamp(text));
     case 'bool':
       return parseBoolean(text) !== undefined;
   }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Readable, Transform } from 'node:stream';
 import { type CsvError, parse } from 'csv-parse';
 import { type ErrorLocation, InputError } from '../errors.ts';
@@ -158,61 +159,98 @@ function assertUniqueColumns(header: string[], location: ErrorLocation): void {
   }
 }
 
-/** Decodes UTF-8 strictly, so a Latin-1 file fails with its byte offset instead of turning into U+FFFD. */
+/**
+ * Decodes UTF-8 strictly, so a Latin-1 file fails with its byte offset instead of turning into U+FFFD.
+ * Each chunk is checked with `isUtf8` and decoded with `toString`, both native and several times faster
+ * than a fatal `TextDecoder`; a sequence cut by the chunk's end is carried over to the next chunk.
+ */
 export async function* decodeStrictUtf8(
   input: Readable | AsyncIterable<Uint8Array | string>,
   location: ErrorLocation = {},
 ): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  let carry: Buffer | undefined;
   let offset = 0;
   for await (const chunk of input) {
     if (typeof chunk === 'string') {
       yield chunk;
       continue;
     }
-    try {
-      yield decoder.decode(chunk, { stream: true });
-    } catch (error) {
-      throw new InputError(
-        `the file is not valid UTF-8 (bad bytes within ${offset}..${offset + chunk.length})`,
-        {
-          code: 'INVALID_ENCODING',
-          cause: error,
-          location,
-        },
-      );
+    const view = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const bytes = carry ? Buffer.concat([carry, view]) : view;
+    const complete = completeLength(bytes);
+    const head = bytes.subarray(0, complete);
+    if (!isUtf8(head)) {
+      const from = offset - (carry?.length ?? 0);
+      throw new InputError(`the file is not valid UTF-8 (bad bytes within ${from}..${from + bytes.length})`, {
+        code: 'INVALID_ENCODING',
+        location,
+      });
     }
-    offset += chunk.length;
+    // A copy: the stream may reuse the chunk's memory, and the tail is at most three bytes.
+    carry = complete < bytes.length ? Buffer.from(bytes.subarray(complete)) : undefined;
+    offset += view.length;
+    if (complete > 0) yield head.toString('utf8');
   }
-  try {
-    const rest = decoder.decode();
-    if (rest) yield rest;
-  } catch (error) {
+  if (carry) {
     throw new InputError('the file is not valid UTF-8 (truncated sequence at the end)', {
       code: 'INVALID_ENCODING',
-      cause: error,
       location,
     });
   }
 }
 
-const NEEDS_QUOTES = /[",\r\n]/;
+/**
+ * How many leading bytes form whole UTF-8 sequences, leaving out a sequence cut short at the end. Only
+ * the last four bytes are looked at; anything malformed is left for `isUtf8` to refuse.
+ */
+function completeLength(bytes: Uint8Array): number {
+  const n = bytes.length;
+  let lead = n - 1;
+  while (lead >= 0 && lead > n - 4 && ((bytes[lead] as number) & 0xc0) === 0x80) lead--;
+  if (lead < 0) return n;
+  const byte = bytes[lead] as number;
+  const length = byte < 0x80 ? 1 : byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+  return lead + length > n ? lead : n;
+}
+
+/** Whether a field must be quoted (RFC 4180): it holds a quote, a comma or a line break. */
+export function needsQuotes(value: string): boolean {
+  // A char-code scan: this runs for every field written, and fields are short, so it beats a regex.
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 44 || code === 34 || code === 10 || code === 13) return true;
+  }
+  return false;
+}
 
 /** One CSV field, quoted only when it must be (RFC 4180). */
 export function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  return needsQuotes(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/**
+ * Fields `from`..`to` of a row as one CSV line, without its line ending. A row without fields to quote
+ * (nearly all) is joined natively into one flat string, without a string per field.
+ */
+export function formatCsvLine(row: readonly string[], from = 0, to = row.length): string {
+  for (let i = from; i < to; i++) {
+    if (needsQuotes(row[i] as string)) return quotedLine(row, from, to);
+  }
+  return from === 0 && to === row.length ? row.join(',') : row.slice(from, to).join(',');
+}
+
+function quotedLine(row: readonly string[], from: number, to: number): string {
+  const fields: string[] = [];
+  for (let i = from; i < to; i++) fields.push(csvField(row[i] as string));
+  return fields.join(',');
 }
 
 /** Formats rows as CSV lines (LF endings); the product's own writer for the objects it writes. */
 export function formatCsvRows(rows: readonly (readonly string[])[]): string {
-  let out = '';
-  for (const row of rows) {
-    let line = '';
-    for (let i = 0; i < row.length; i++) {
-      if (i > 0) line += ',';
-      line += csvField(row[i] as string);
-    }
-    out += `${line}\n`;
-  }
-  return out;
+  return joinCsvLines(rows.map((row) => formatCsvLine(row)));
+}
+
+/** Lines (without endings) as CSV text with LF endings: one flat string, built natively. */
+export function joinCsvLines(lines: readonly string[]): string {
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }

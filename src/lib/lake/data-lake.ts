@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { type ErrorLocation, InputError } from '../errors.ts';
-import { type CsvTable, formatCsvRows, type ReadCsvOptions, type RowBatch, readCsv } from './csv.ts';
+import {
+  type CsvTable,
+  formatCsvLine,
+  joinCsvLines,
+  type ReadCsvOptions,
+  type RowBatch,
+  readCsv,
+} from './csv.ts';
 import type { StorageBackend } from './storage.ts';
 
 /** A written object as jobs and run records refer to it: never rows, only where and what. */
@@ -39,21 +46,33 @@ export class CsvObjectWriter {
     this.done.catch((error: unknown) => {
       this.failed = error;
     });
-    this.push(formatCsvRows([header]));
+    this.push(joinCsvLines([formatCsvLine(header)]));
   }
 
   /** Appends rows, waiting when the backend is slower than the producer. */
   async write(rows: RowBatch): Promise<void> {
     if (rows.length === 0) return;
-    this.rowCount += rows.length;
+    await this.writeLines(rows.map((row) => formatCsvLine(row)));
+  }
+
+  /**
+   * Appends rows already formatted as CSV lines (see `formatCsvLine`), one row per line, without line
+   * endings: for writers that build a line from parts they formatted once for another object.
+   */
+  async writeLines(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    this.rowCount += lines.length;
     if (this.failed) throw this.failed;
     // `once` rejects if the body errors (the backend failed) while we wait for it to drain.
-    if (!this.push(formatCsvRows(rows))) await once(this.body, 'drain');
+    if (!this.push(joinCsvLines(lines))) await once(this.body, 'drain');
   }
 
   private push(text: string): boolean {
-    this.hash.update(text);
-    return this.body.write(text);
+    // Encoded once, then hashed and written as bytes: hashing the string would encode it (and flatten
+    // it) a second time, and a batch is one update instead of one per row.
+    const bytes = Buffer.from(text, 'utf8');
+    this.hash.update(bytes);
+    return this.body.write(bytes);
   }
 
   /** Ends the object and puts it in place. */

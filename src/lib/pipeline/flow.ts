@@ -17,8 +17,9 @@ export interface FlowOptions {
  * Builds the BullMQ flow of one run: `quality` (root) ← `transform` ← one `ingest` child per source.
  * Job ids are deterministic, and every child fails its parent when it fails for good, so a failed
  * ingestion ends the run instead of leaving it in waiting-children.
+ * @param enqueueId stored in the root job's payload (see `enqueueRuns`)
  */
-export function buildRunFlow(spec: RunSpec, options: FlowOptions): FlowJob {
+export function buildRunFlow(spec: RunSpec, options: FlowOptions, enqueueId?: string): FlowJob {
   const runId = runIdOf(spec);
   const base = { runId, pipeline: spec.pipeline, date: spec.date };
   const inputs = SOURCE_NAMES.flatMap((source) => {
@@ -51,18 +52,27 @@ export function buildRunFlow(spec: RunSpec, options: FlowOptions): FlowJob {
   return {
     name: 'quality',
     queueName: 'quality',
-    data: { ...base, suite: spec.suite, sources } satisfies QualityPayload,
+    data: {
+      ...base,
+      suite: spec.suite,
+      sources,
+      ...(enqueueId ? { enqueueId } : {}),
+    } satisfies QualityPayload,
     opts: jobOptions(jobIds.quality(runId), false),
     children: [transformJob],
   };
 }
 
-/** Enqueues a run's flow; returns its run id. A second call for the same run adds nothing. */
+/**
+ * Enqueues a run's flow; returns its run id. A second call for the same run adds nothing.
+ * @param enqueueId tags the root job, so the caller can tell whether its call created the run
+ */
 export async function enqueueRun(
   producer: FlowProducer,
   spec: RunSpec,
   options: FlowOptions,
+  enqueueId?: string,
 ): Promise<string> {
-  await producer.add(buildRunFlow(spec, options));
+  await producer.add(buildRunFlow(spec, options, enqueueId));
   return runIdOf(spec);
 }

@@ -71,7 +71,8 @@ export const inputSpecSchema = z.discriminatedUnion('kind', [
 export type InputSpec = z.infer<typeof inputSpecSchema>;
 
 export const objectRefSchema = z.object({
-  key: z.string(),
+  /** Validated like every key: a result read back from Redis is input too. */
+  key: lakeKey,
   rows: z.number().int().nonnegative(),
   bytes: z.number().int().nonnegative(),
   sha256: z.string(),
@@ -106,6 +107,8 @@ export const qualityPayloadSchema = z.object({
   suite: z.string().min(1),
   /** The sources this run ingests; the run record lists their steps. */
   sources: z.array(sourceNameSchema).min(1),
+  /** Which enqueue call created the run: producers racing to add it read this back to learn who won. */
+  enqueueId: z.string().max(64).optional(),
 });
 export const qualityResultSchema = z.object({
   reportKey: z.string(),

@@ -1,11 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { FlowProducer, Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { DataLake } from '../lake/data-lake.ts';
 import { openLake } from '../lake/open-lake.ts';
-import { createRedis, waitUntilReady } from '../redis.ts';
+import { asRedisError, createRedis, waitUntilReady } from '../redis.ts';
 import { enqueueRun, type FlowOptions } from './flow.ts';
-import { jobIds } from './jobs.ts';
+import { jobIds, type QualityPayload } from './jobs.ts';
 import { closeQueues, openQueues, type PipelineQueues } from './queues.ts';
 import { type RunSpec, runIdOf } from './run-spec.ts';
 
@@ -32,9 +33,15 @@ export async function openProducer(config: Config): Promise<Producer> {
     connection.disconnect();
     throw error;
   }
+  let lake: DataLake;
+  try {
+    lake = await openLake(config);
+  } catch (error) {
+    connection.disconnect(); // a bad LAKE_URL must not leave the connection open
+    throw error;
+  }
   const flows = new FlowProducer({ connection, prefix: config.QUEUE_PREFIX });
   const queues = openQueues(connection, config.QUEUE_PREFIX);
-  const lake = await openLake(config);
   return {
     config,
     connection,
@@ -59,18 +66,29 @@ export function flowOptionsOf(config: Config): FlowOptions {
   };
 }
 
-/** Enqueues runs; `created` is false for a run whose root job already existed (nothing was added). */
+/**
+ * Enqueues runs; `created` is false for a run whose root job already existed (nothing was added).
+ * Two producers racing to add the same run both add nothing twice (the flow is one transaction with
+ * deterministic ids), and exactly one of them reports `created`: each tags its flow with an enqueue
+ * id and reads back whose tag the stored root job carries.
+ * @throws PipelineError `REDIS_UNAVAILABLE` naming the address when Redis is down or does not answer
+ */
 export async function enqueueRuns(
   producer: Producer,
   specs: readonly RunSpec[],
 ): Promise<{ runId: string; created: boolean }[]> {
   const options = flowOptionsOf(producer.config);
   const results = [];
-  for (const spec of specs) {
-    const runId = runIdOf(spec);
-    const existed = (await Job.fromId(producer.queues.quality, jobIds.quality(runId))) !== undefined;
-    await enqueueRun(producer.flows, spec, options);
-    results.push({ runId, created: !existed });
+  try {
+    for (const spec of specs) {
+      const runId = runIdOf(spec);
+      const enqueueId = randomUUID();
+      await enqueueRun(producer.flows, spec, options, enqueueId);
+      const root = await Job.fromId<QualityPayload>(producer.queues.quality, jobIds.quality(runId));
+      results.push({ runId, created: root?.data.enqueueId === enqueueId });
+    }
+  } catch (error) {
+    throw asRedisError(error, producer.connection);
   }
   return results;
 }

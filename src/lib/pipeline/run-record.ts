@@ -1,4 +1,5 @@
 import { Job } from 'bullmq';
+import { PipelineError } from '../errors.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { lakeKeys } from '../lake/keys.ts';
 import {
@@ -150,8 +151,21 @@ export async function finishRun(options: {
 }): Promise<RunRecord> {
   const { queues, lake, runId, ending } = options;
   const root = await Job.fromId<QualityPayload>(queues.quality, jobIds.quality(runId));
-  if (!root)
-    throw new Error(`run ${runId}: its root job ${jobIds.quality(runId)} is gone; no run record written`);
+  if (!root) {
+    throw new PipelineError(
+      `run ${runId}: its root job ${jobIds.quality(runId)} is gone; no run record written`,
+      {
+        code: 'RUN_NOT_FOUND',
+      },
+    );
+  }
+  // A job that only claims the run id (added by hand, with a payload that failed its schema) must not
+  // write the record of a run it is not part of.
+  if (!planSteps(root.data).some((step) => step.jobId === ending.jobId)) {
+    throw new PipelineError(`job ${ending.jobId} is not a step of run ${runId}; no run record written`, {
+      code: 'NOT_A_STEP',
+    });
+  }
   const endedAt = Date.now();
   const steps = (await collectSteps(queues, root.data)).map((step) =>
     step.jobId === ending.jobId

@@ -1,5 +1,6 @@
 import type { RowBatch } from '../lake/csv.ts';
 import { isNull, readNumber } from '../transform/pandas-text.ts';
+import { TextSet } from '../transform/text-set.ts';
 import type { CompareOp, QualityCheck } from './checks.ts';
 
 /** What a check measured: hits per row, or the error pandas would raise instead. */
@@ -61,12 +62,21 @@ export function createEvaluator(check: QualityCheck, index: number): Evaluator {
       return completeness(index);
     case 'uniqueness':
       return uniqueness(index);
-    case 'range':
+    case 'range': {
+      const { min, max } = check;
       return counting(
         index,
-        (v) => v >= check.min && v <= check.max,
+        (values, n) => {
+          let hits = 0;
+          for (let i = 0; i < n; i++) {
+            const v = values[i] as number;
+            if (v >= min && v <= max) hits++;
+          }
+          return hits;
+        },
         () => typeError('>=', check.min),
       );
+    }
     case 'compare':
       return compare(index, check.op, check.value);
     case 'accepted_values':
@@ -86,7 +96,8 @@ function completeness(index: number): Evaluator {
 
 /** `nunique()`: distinct non-null values, compared as numbers when the column is numeric (1 == 1.0). */
 function uniqueness(index: number): Evaluator {
-  const texts = new Set<string>();
+  // Compact: it holds every distinct value of the date (an id column: one per row).
+  const texts = new TextSet();
   let numbers: Set<number> | undefined = new Set<number>();
   return {
     consume(batch, columns) {
@@ -110,30 +121,70 @@ function uniqueness(index: number): Evaluator {
   };
 }
 
-/** Counts rows whose number passes `test`; NaN (null) fails every comparison, as in numpy. */
-function counting(index: number, test: (value: number) => boolean, onText: () => Outcome): Evaluator {
+/**
+ * Counts a batch's hits: the first `n` values that pass a test. One loop per test, with the comparison
+ * inline (a test called per value cost more than the comparison itself).
+ */
+type HitCounter = (values: Float64Array, n: number) => number;
+
+/** Counts rows whose number passes `countHits`' test; NaN (null) fails every comparison, as in numpy. */
+function counting(index: number, countHits: HitCounter, onText: () => Outcome): Evaluator {
   let hits = 0;
   return {
     consume(batch, columns) {
-      const values = columns.values(index);
-      for (let i = 0; i < batch.length; i++) if (test(values[i] as number)) hits++;
+      hits += countHits(columns.values(index), batch.length);
     },
     outcome: (rows, columns) =>
       columns.isNumeric(index) ? { score: hits / rows, failing: rows - hits } : onText(),
   };
 }
 
+/** `(column <op> operand).sum()` of a batch, one loop per operator. */
+function compareCounter(op: CompareOp, operand: number): HitCounter {
+  switch (op) {
+    case '>':
+      return (values, n) => {
+        let hits = 0;
+        for (let i = 0; i < n; i++) if ((values[i] as number) > operand) hits++;
+        return hits;
+      };
+    case '>=':
+      return (values, n) => {
+        let hits = 0;
+        for (let i = 0; i < n; i++) if ((values[i] as number) >= operand) hits++;
+        return hits;
+      };
+    case '<':
+      return (values, n) => {
+        let hits = 0;
+        for (let i = 0; i < n; i++) if ((values[i] as number) < operand) hits++;
+        return hits;
+      };
+    case '<=':
+      return (values, n) => {
+        let hits = 0;
+        for (let i = 0; i < n; i++) if ((values[i] as number) <= operand) hits++;
+        return hits;
+      };
+    case '==':
+      return (values, n) => {
+        let hits = 0;
+        for (let i = 0; i < n; i++) if ((values[i] as number) === operand) hits++;
+        return hits;
+      };
+    case '!=':
+      // NaN != x is true, as in numpy.
+      return (values, n) => {
+        let hits = 0;
+        for (let i = 0; i < n; i++) if ((values[i] as number) !== operand) hits++;
+        return hits;
+      };
+  }
+}
+
 function compare(index: number, op: CompareOp, operand: number): Evaluator {
-  const tests: Record<CompareOp, (v: number) => boolean> = {
-    '>': (v) => v > operand,
-    '>=': (v) => v >= operand,
-    '<': (v) => v < operand,
-    '<=': (v) => v <= operand,
-    '==': (v) => v === operand,
-    '!=': (v) => v !== operand, // NaN != x is true, as in numpy
-  };
   let rowCount = 0;
-  const evaluator = counting(index, tests[op], () => {
+  const evaluator = counting(index, compareCounter(op, operand), () => {
     // A column of strings: `==` / `!=` compare element-wise (a string never equals a number);
     // ordering raises in Python.
     if (op === '==') return { score: 0, failing: rowCount };
@@ -164,8 +215,9 @@ function acceptedValues(index: number, accepted: readonly (string | number)[]): 
         if (texts.has(text) && !isNull(text)) textHits++;
         if (values && numbers.has(values[i] as number)) numberHits++;
       }
-      // Parse the column even without numeric values: its type decides which hits count.
-      if (!values) columns.values(index);
+      // Parse the column even without numeric values: its type decides which hits count. Once a text
+      // value has been seen the column is text for good, and parsing it further would change nothing.
+      if (!values && columns.isNumeric(index)) columns.values(index);
     },
     outcome(rows, columns) {
       const hits = columns.isNumeric(index) ? numberHits : textHits;

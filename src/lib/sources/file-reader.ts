@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -81,7 +82,10 @@ function inputName(spec: FileInputSpec): string {
 
 async function openLocalFile(file: string): Promise<Readable> {
   // Open (and stat) first, so a missing file fails with its path here, not inside a parser.
-  const handle = await open(file, 'r').catch((error: unknown) => {
+  // O_NONBLOCK: opening a named pipe would otherwise block until a writer appears (forever, holding a
+  // libuv thread past the step timeout) before the regular-file check below could refuse it. It
+  // changes nothing for regular files.
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK).catch((error: unknown) => {
     throw localFileError(error, file);
   });
   try {

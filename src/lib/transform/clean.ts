@@ -12,6 +12,7 @@ import {
   ParsedTimestamp,
   parseTimestampInto,
 } from './timestamps.ts';
+import { TextSet } from './text-set.ts';
 import { pythonTitle } from './title-case.ts';
 
 /** Positions of the transaction columns the transform reads, from the header. */
@@ -50,7 +51,8 @@ export class TransactionCleaner {
   /** Per kept row: the product was null (joins the null product key, as pandas does). */
   productIsNull = new Uint8Array(0);
 
-  private readonly seenIds = new Set<string>();
+  /** Ids seen so far: compact, since it grows with the date's rows (see TextSet). */
+  private readonly seenIds = new TextSet();
   private seenNullId = false;
   private readonly timestamp = new ParsedTimestamp();
   /** Offset of the first parsed timestamp (`null` = naive); pandas refuses to mix them. */
@@ -106,10 +108,7 @@ export class TransactionCleaner {
       this.seenNullId = true;
       return true;
     }
-    // One hash lookup instead of has() then add(): the set grows exactly when the id is new.
-    const size = this.seenIds.size;
-    this.seenIds.add(id);
-    return this.seenIds.size !== size;
+    return this.seenIds.add(id);
   }
 
   /** Rewrites the timestamp and appends the derived columns; returns the date (`''` for NaT). */

@@ -97,6 +97,14 @@ const MORE = null;
 class RecordParser {
   private text = '';
   private pos = 0;
+  /**
+   * Where the next LF, quote and CR are in `text` at or after `pos` (`text.length` for none; -1 when
+   * not searched yet). Found with native `indexOf` and reused until passed, so the common record (one
+   * line, no quotes) is split without looking at its characters one by one.
+   */
+  private nextLf = -1;
+  private nextQuote = -1;
+  private nextCr = -1;
   private final = false;
   private row = 0;
   /** 1 for the columns whose text is kept; undefined keeps all. */
@@ -135,6 +143,7 @@ class RecordParser {
     if (this.text.length === 0 && this.row === 0 && value.charCodeAt(0) === 0xfeff) value = value.slice(1);
     this.text = this.pos < this.text.length ? this.text.slice(this.pos) + value : value;
     this.pos = 0;
+    this.nextLf = this.nextQuote = this.nextCr = -1;
   }
 
   /** Parses one record from `pos`: the fields, `MORE` when the text ends first, undefined at the end. */
@@ -148,6 +157,8 @@ class RecordParser {
       this.pos = i;
       return final ? undefined : MORE;
     }
+    const simple = this.simpleRecord(i);
+    if (simple !== undefined) return simple;
     const fields: string[] = [];
     for (;;) {
       let c: number;
@@ -208,12 +219,49 @@ class RecordParser {
     return fields;
   }
 
+  /**
+   * The record starting at `i` when it is one LF-terminated line without quotes or a lone CR (nearly
+   * every record): its fields split at the delimiter natively, `pos` moved past its line ending.
+   * Undefined for any other record, which the general scanner in {@link parse} then reads.
+   */
+  private simpleRecord(i: number): string[] | undefined {
+    const text = this.text;
+    const n = text.length;
+    if (this.nextLf < i) this.nextLf = indexOrEnd(text, '\n', i);
+    const lf = this.nextLf;
+    if (lf >= n) return undefined; // the line may go on in the next chunk, or ends the file
+    if (this.nextQuote < i) this.nextQuote = indexOrEnd(text, '"', i);
+    if (this.nextQuote < lf) return undefined;
+    const end = text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
+    if (this.nextCr < i) this.nextCr = indexOrEnd(text, '\r', i);
+    if (this.nextCr < end) return undefined; // a lone CR ends a record mid-line
+    this.pos = lf + 1;
+    const delimiter = String.fromCharCode(this.delimiter);
+    const keep = this.keep;
+    if (keep === undefined) return text.slice(i, end).split(delimiter);
+    // Only the kept columns are copied out; the others read as ''.
+    const fields: string[] = [];
+    for (let from = i; ; ) {
+      let to = text.indexOf(delimiter, from);
+      if (to < 0 || to > end) to = end;
+      fields.push(keep[fields.length] === 1 ? text.slice(from, to) : '');
+      if (to === end) return fields;
+      from = to + 1;
+    }
+  }
+
   private fail(what: string): never {
     throw new InputError(`malformed CSV: ${what}`, {
       code: 'MALFORMED_CSV',
       location: { ...this.location, row: this.row },
     });
   }
+}
+
+/** `text.indexOf(search, from)`, or `text.length` when there is none. */
+function indexOrEnd(text: string, search: string, from: number): number {
+  const at = text.indexOf(search, from);
+  return at < 0 ? text.length : at;
 }
 
 function assertHeader(header: string[], location: ErrorLocation): void {

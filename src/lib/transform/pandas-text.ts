@@ -7,10 +7,17 @@ import { NULL_STRINGS } from '../sources/values.ts';
 
 const MAX_NULL_LENGTH = Math.max(...[...NULL_STRINGS].map((text) => text.length));
 
+/** 1 for the first character of some null string: text starting with any other is not null. */
+const NULL_FIRST_CHAR = new Uint8Array(128);
+for (const text of NULL_STRINGS) if (text !== '') NULL_FIRST_CHAR[text.charCodeAt(0)] = 1;
+
 /** True when `read_csv` reads the field as NaN (`''`, `NA`, `null`, `NaN`, …: pandas' default na_values). */
 export function isNull(text: string | undefined): boolean {
   if (text === undefined || text.length === 0) return true;
-  return text.length <= MAX_NULL_LENGTH && NULL_STRINGS.has(text);
+  if (text.length > MAX_NULL_LENGTH) return false;
+  // The first character settles nearly every field without hashing it into the set.
+  const first = text.charCodeAt(0);
+  return first < 128 && NULL_FIRST_CHAR[first] === 1 && NULL_STRINGS.has(text);
 }
 
 const isAsciiSpace = (code: number): boolean => code === 32 || (code >= 9 && code <= 13);
@@ -106,6 +113,13 @@ const INFINITY_WORDS: ReadonlyMap<string, number> = new Map([
 function readInfinity(text: string, start: number): number | undefined {
   const rest = text.length - start;
   if (rest < 3 || rest > 12) return undefined;
+  // Only `inf`/`infinity` (after spaces and a sign) can follow: look before trimming and lower-casing
+  // (text columns such as segments reach here for every value).
+  let i = start;
+  const sign = text.charCodeAt(i);
+  if (sign === 43 || sign === 45) i++;
+  const first = text.charCodeAt(i);
+  if (first !== 105 && first !== 73) return undefined; // i I
   return INFINITY_WORDS.get(text.trim().toLowerCase());
 }
 

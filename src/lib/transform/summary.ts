@@ -1,11 +1,19 @@
 import { formatNumber } from '../sources/values.ts';
 import { type KahanState, kahanAdd, NeumaierSum, numpyRound } from './numeric.ts';
 import { compareCodePoints } from './pandas-text.ts';
+import { TextSet } from './text-set.ts';
 
 /** One (date, region, category) group of the daily summary. */
 interface Group {
   transactions: number;
-  customers: Set<string>;
+  /**
+   * Distinct customers: a bit per customer of the dimension table (a group of a 100k-row date holds
+   * thousands of customers; bits take 1 KB where strings took hundreds), and the few ids that are not
+   * in the table by text. Table keys are unique, so an id is counted in one place only.
+   */
+  customerBits: Uint32Array;
+  knownCustomers: number;
+  otherCustomers: TextSet | undefined;
   quantity: KahanState;
   revenue: KahanState;
   profit: KahanState;
@@ -30,10 +38,14 @@ export class DailySummary {
   private readonly revenue = new NeumaierSum();
   private readonly profit = new NeumaierSum();
 
+  /** @param customerRows rows of the customer table whose row numbers {@link add} receives */
+  constructor(private readonly customerRows = 0) {}
+
   /**
    * Adds one enriched row. `date` is `''` for NaT and `category` undefined for a null category: such
    * rows count towards the totals but, like pandas' `dropna=True`, belong to no group. `id` and
-   * `customer` are undefined when null; `quantity`, `amount`, `profit` are NaN when null.
+   * `customer` are undefined when null; `customerRow` is the customer's row in the customer table (-1
+   * when it has none); `quantity`, `amount`, `profit` are NaN when null.
    */
   add(
     date: string,
@@ -41,6 +53,7 @@ export class DailySummary {
     category: string | undefined,
     id: string | undefined,
     customer: string | undefined,
+    customerRow: number,
     quantity: number,
     amount: number,
     profit: number,
@@ -52,7 +65,17 @@ export class DailySummary {
     if (category === undefined) return;
     const group = this.group(date, region, category);
     if (id !== undefined) group.transactions++;
-    if (customer !== undefined) group.customers.add(customer);
+    if (customer !== undefined) {
+      if (customerRow >= 0 && customerRow < this.customerRows) {
+        const word = customerRow >>> 5;
+        const bit = 1 << (customerRow & 31);
+        const bits = group.customerBits;
+        if (((bits[word] as number) & bit) === 0) {
+          bits[word] = (bits[word] as number) | bit;
+          group.knownCustomers++;
+        }
+      } else (group.otherCustomers ??= new TextSet()).add(customer);
+    }
     kahanAdd(group.quantity, quantity);
     kahanAdd(group.revenue, amount);
     kahanAdd(group.profit, profit);
@@ -73,7 +96,9 @@ export class DailySummary {
     if (!group) {
       group = {
         transactions: 0,
-        customers: new Set(),
+        customerBits: new Uint32Array((this.customerRows + 31) >>> 5),
+        knownCustomers: 0,
+        otherCustomers: undefined,
         quantity: { sum: 0, compensation: 0 },
         revenue: { sum: 0, compensation: 0 },
         profit: { sum: 0, compensation: 0 },
@@ -97,7 +122,7 @@ export class DailySummary {
             region,
             category,
             String(g.transactions),
-            String(g.customers.size),
+            String(g.knownCustomers + (g.otherCustomers?.size ?? 0)),
             formatNumber(g.quantity.sum),
             formatNumber(g.revenue.sum),
             formatNumber(g.profit.sum),

@@ -1,4 +1,5 @@
 import { PipelineError } from '../errors.ts';
+import { formatCsvLine } from '../lake/csv.ts';
 import type { CsvObjectWriter, DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
 import type { TransformResult } from '../pipeline/jobs.ts';
@@ -77,15 +78,17 @@ export async function transformDate(options: TransformOptions): Promise<Transfor
     writers.push(enrichedWriter);
 
     const cleaner = new TransactionCleaner(col, keys.transactions);
-    const summary = new DailySummary();
+    const summary = new DailySummary(customerTable.rows);
     const enricher = new TransactionEnricher(col, customerTable, productTable, summary);
     for await (const batch of transactions.batches) {
       signal?.throwIfAborted();
       const kept = cleaner.cleanBatch(batch);
-      // The cleaned writer has formatted the rows once its write resolves; only then are they extended.
-      await cleanedWriter.write(batch);
-      enricher.enrichBatch(batch, kept, cleaner);
-      await enrichedWriter.write(batch);
+      // Each row is formatted once: its cleaned line is written, then extended into its enriched line.
+      const lines = new Array<string>(kept);
+      for (let i = 0; i < kept; i++) lines[i] = formatCsvLine(batch[i] as string[]);
+      await cleanedWriter.writeLines(lines);
+      enricher.enrichBatch(batch, kept, cleaner, lines);
+      await enrichedWriter.writeLines(lines);
       onProgress?.({ stage: 'transactions', rows: cleaner.metrics.initial_rows });
     }
 

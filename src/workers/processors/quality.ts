@@ -1,7 +1,6 @@
-import { transformResultSchema } from '../../lib/pipeline/jobs.ts';
 import { finishRun } from '../../lib/pipeline/run-record.ts';
 import { runQualityChecks } from '../../lib/quality/run-checks.ts';
-import type { StepProcessor, WorkerDeps } from '../step.ts';
+import { parseChildResult, type StepProcessor, type WorkerDeps } from '../step.ts';
 
 /** Runs the quality suite on the enriched partition, then writes the run record (this is the root step). */
 export function qualityProcessor({ lake, queues }: WorkerDeps): StepProcessor<'quality'> {
@@ -9,7 +8,7 @@ export function qualityProcessor({ lake, queues }: WorkerDeps): StepProcessor<'q
     const startedAt = Date.now();
     const { runId, date, suite } = job.data;
     const [transformValue] = Object.values(await job.childrenValues());
-    const transformed = transformResultSchema.parse(transformValue);
+    const transformed = parseChildResult('transform', transformValue);
     const { report, reportRef } = await runQualityChecks({
       lake,
       runId,

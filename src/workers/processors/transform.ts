@@ -1,7 +1,6 @@
-import { ingestResultSchema } from '../../lib/pipeline/jobs.ts';
 import type { SourceName } from '../../lib/sources/definitions.ts';
 import { transformDate } from '../../lib/transform/transform.ts';
-import type { StepProcessor, WorkerDeps } from '../step.ts';
+import { parseChildResult, type StepProcessor, type WorkerDeps } from '../step.ts';
 
 /** Cleans, enriches and summarizes the run's date from the landing objects its children report. */
 export function transformProcessor({ lake }: WorkerDeps): StepProcessor<'transform'> {
@@ -9,7 +8,7 @@ export function transformProcessor({ lake }: WorkerDeps): StepProcessor<'transfo
     const { runId, date } = job.data;
     const landingKeys: Partial<Record<SourceName, string>> = {};
     for (const value of Object.values(await job.childrenValues())) {
-      const child = ingestResultSchema.parse(value);
+      const child = parseChildResult('ingest', value);
       landingKeys[child.source] = child.landing.key;
     }
     const result = await transformDate({

@@ -1,0 +1,114 @@
+import os from 'node:os';
+import path from 'node:path';
+import { redisAnswers, startPrivateRedis } from '../src/producers/local-redis.ts';
+import { parseBenchArgs, USAGE } from './args.ts';
+import { type ConfigurationFigures, measureConfiguration } from './configuration.ts';
+import { ensureDataset } from './dataset.ts';
+import { backfillTable, latencyTable, summarize } from './report.ts';
+import { ensureBuild } from './workers.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '.bench');
+
+/**
+ * `npm run bench`: ingests a generated input from CSV files through the real flow on real worker
+ * processes and prints wall time, rows per second and peak RSS per stage and worker, and the latency
+ * of a notebook-size run. See bench/args.ts for the options and docs/performance.md for the method.
+ */
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  if (args === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  // With --json, stdout carries only the JSON object; progress goes to stderr.
+  const log = (line: string) => (args.json ? console.error(line) : console.log(line));
+  let redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const privateRedis = (await redisAnswers(redisUrl)) ? undefined : await startPrivateRedis();
+  if (privateRedis) {
+    log(`no Redis at ${redisUrl}; started a private one at ${privateRedis.url}`);
+    redisUrl = privateRedis.url;
+  } else if (!(await redisAnswers(redisUrl))) {
+    throw new Error(`no Redis answers at ${redisUrl} and redis-server is not installed`);
+  }
+  try {
+    if (args.runner === 'dist') await ensureBuild(log);
+    const figures: ConfigurationFigures[] = [];
+    for (const rows of args.rows) {
+      const spec = { rows, dates: args.dates, seed: args.seed, customers: args.customers };
+      log(`input: ${rows} transactions over ${args.dates} dates, ${args.customers} customers, 5 products…`);
+      const dataset = await ensureDataset(ROOT, spec);
+      for (const workers of args.workers) {
+        figures.push(
+          await measureConfiguration({
+            redisUrl,
+            root: ROOT,
+            dataset,
+            workers,
+            repeat: args.repeat,
+            latencyRuns: args.latencyRuns,
+            concurrency: args.concurrency,
+            runner: args.runner,
+            verify: args.verify,
+            cpuProf: args.cpuProf,
+            nodeArgs: args.nodeArgs,
+            log,
+          }),
+        );
+      }
+    }
+    const summaries = figures.map(summarize);
+    const scale = args.scale ? scaleRatios(summaries) : undefined;
+    const problems = checkOutputs(figures, summaries);
+    if (args.json) {
+      const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version };
+      console.log(JSON.stringify({ machine, options: args, summaries, scale, problems, figures }, null, 2));
+    } else {
+      log('');
+      log(`Backfills (CSV files → landing → cleaned, enriched, summary → quality report), medians of ${args.repeat}:`);
+      log(backfillTable(summaries));
+      const latency = latencyTable(figures);
+      if (latency) log(`\nNotebook-size run (300 transactions, generated sources), warm workers:\n${latency}`);
+      for (const s of scale ?? []) {
+        log(`\nScale-out, ${s.rows} rows over ${s.dates} dates: 1 worker ${(s.oneMs / 1000).toFixed(2)} s, 2 workers ${(s.twoMs / 1000).toFixed(2)} s: ${s.ratio.toFixed(2)}×`);
+      }
+      log(problems.length === 0 ? '\nOutputs: identical across every backfill of the same input.' : `\nPROBLEMS:\n${problems.join('\n')}`);
+    }
+    if (problems.length > 0) process.exitCode = 1;
+  } finally {
+    await privateRedis?.stop();
+  }
+}
+
+/** For each input size measured with 1 and 2 workers: the wall-time ratio. */
+function scaleRatios(summaries: ReturnType<typeof summarize>[]) {
+  return [...new Set(summaries.map((s) => s.rows))].flatMap((rows) => {
+    const one = summaries.find((s) => s.rows === rows && s.workers === 1);
+    const two = summaries.find((s) => s.rows === rows && s.workers === 2);
+    if (!one || !two) return [];
+    return [{ rows, dates: one.dates, oneMs: one.wallMs, twoMs: two.wallMs, ratio: one.wallMs / two.wallMs }];
+  });
+}
+
+/** Outputs must not depend on the worker count or the repeat, and must equal the unstreamed ones. */
+function checkOutputs(figures: ConfigurationFigures[], summaries: ReturnType<typeof summarize>[]): string[] {
+  const problems: string[] = [];
+  const bySize = new Map<number, string>();
+  for (const f of figures) {
+    for (const b of f.backfills) {
+      const sums = JSON.stringify(b.outputs);
+      const seen = bySize.get(f.rows);
+      if (seen === undefined) bySize.set(f.rows, sums);
+      else if (seen !== sums) problems.push(`${f.rows} rows, ${f.workers} workers: outputs differ between backfills`);
+    }
+    for (const problem of f.verifyProblems ?? []) problems.push(`${f.rows} rows, ${f.workers} workers: ${problem}`);
+  }
+  for (const s of summaries) {
+    if (!s.outputsIdentical) problems.push(`${s.rows} rows, ${s.workers} workers: repeats wrote different bytes`);
+  }
+  return [...new Set(problems)];
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
