@@ -101,12 +101,32 @@ monmaptool --create --addv a "[v1:127.0.0.1:$MON_PORT]" --fsid "$FSID" "$D/monma
 ceph-mon -c "$C" --mkfs -i a --monmap "$D/monmap" --keyring "$D/keyring"
 ceph-mon -c "$C" -i a
 OSD_UUID=$(cat /proc/sys/kernel/random/uuid)
-OSD_ID=$(ceph -c "$C" osd new "$OSD_UUID")
+# The monitor answers commands only once it has formed its quorum; on a loaded machine the first
+# command can fail (EPERM "problem getting command descriptions"). `osd new` with one uuid is
+# idempotent, so it is retried.
+OSD_ID=
+for _ in $(seq 1 100); do
+  if OSD_ID=$(ceph -c "$C" --connect-timeout 10 osd new "$OSD_UUID" 2>>"$D/log/osd-new.err"); then break; fi
+  OSD_ID=
+  sleep 0.2
+done
+if [ -z "$OSD_ID" ]; then
+  echo "$0: the monitor never took commands: $(tail -n 3 "$D/log/osd-new.err")" >&2
+  exit 1
+fi
 ceph -c "$C" osd crush add "osd.$OSD_ID" 1.0 root=default 2>/dev/null
 ceph-osd -c "$C" -i "$OSD_ID" --mkfs --osd-uuid "$OSD_UUID" 2>"$D/log/osd-mkfs.err"
 ceph-osd -c "$C" -i "$OSD_ID"
-radosgw-admin -c "$C" user create --uid=test --display-name=test \
-  --access-key="${S3_ACCESS_KEY:-test}" --secret-key="${S3_SECRET_KEY:-testtesttest}" >/dev/null
+for attempt in $(seq 1 50); do
+  radosgw-admin -c "$C" user create --uid=test --display-name=test \
+    --access-key="${S3_ACCESS_KEY:-test}" --secret-key="${S3_SECRET_KEY:-testtesttest}" >/dev/null \
+    2>>"$D/log/user-create.err" && break
+  if [ "$attempt" -eq 50 ]; then
+    echo "$0: could not create the S3 user: $(tail -n 3 "$D/log/user-create.err")" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
 echo $$ >"$D/run/rgw.pid" # exec keeps this pid, so the stop script finds the gateway too
 echo "s3-test-server: http://127.0.0.1:$RGW_PORT (dir $D)"
 exec radosgw -c "$C" -n client.rgw.r0 -f

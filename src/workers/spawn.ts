@@ -25,7 +25,7 @@ export interface WorkerProcess {
   pid: number;
   /** Every JSON log line the process printed so far. */
   logs: Record<string, unknown>[];
-  /** Resolves with the exit code (or the signal's name). */
+  /** Resolves with the exit code (or the signal's name) once the process has exited and its output is read. */
   exited: Promise<number | string>;
   /** Sends `signal` (default SIGTERM) and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
@@ -66,7 +66,9 @@ export async function startWorkerProcess(
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  // 'close', not 'exit': it comes once stdout has been read to the end, so `logs` then holds every
+  // line the process printed, its last words included.
+  const exited = once(child, 'close').then(([code, signal]) => (code ?? signal) as number | string);
   await new Promise<void>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let entry: Record<string, unknown>;

@@ -3,10 +3,12 @@ import path from 'node:path';
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/lib/config.ts';
+import { isPermanent } from '../../src/lib/errors.ts';
 import { openLake } from '../../src/lib/lake/open-lake.ts';
 import { readRunRecord } from '../../src/lib/pipeline/run-record.ts';
 import { parseEnqueueArgs } from '../../src/producers/enqueue-args.ts';
 import { startWorkerProcess } from '../../src/workers/spawn.ts';
+import { parseChildResult } from '../../src/workers/step.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { nextEvent, openEvents, runEnqueueCli } from './support/harness.ts';
 
@@ -145,6 +147,24 @@ describe('job payloads added straight to a queue, bypassing the command line', (
       await again.close();
     }
     expect(await readRunRecord(env.producer.lake, base.runId)).toEqual(outcome?.record);
+  });
+});
+
+describe('a child step result read back from Redis', () => {
+  it('that fails its schema (a forged key) is a permanent RESULT_INVALID, not retried', () => {
+    const forged = { source: 'transactions', date: '2024-07-01', metaKey: 'm', columns: [], warnings: [] };
+    const landing = { key: '../../etc/passwd', rows: 1, bytes: 1, sha256: 'x' };
+    let error: unknown;
+    try {
+      parseChildResult('ingest', { ...forged, landing });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({
+      code: 'RESULT_INVALID',
+      message: expect.stringMatching(/landing.key: .*".." segment/),
+    });
+    expect(isPermanent(error)).toBe(true);
   });
 });
 

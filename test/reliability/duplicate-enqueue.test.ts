@@ -46,14 +46,13 @@ describe('the same run enqueued twice', () => {
     const args = ['--date', date, ...RUN_ARGS, '--wait', '--timeout', '60'];
     const [first, second] = await Promise.all([runEnqueueCli(env.env, args), runEnqueueCli(env.env, args)]);
     expect([first.code, second.code], `${first.stderr}\n${second.stderr}`).toEqual([0, 0]);
-    // Both followed the one run to its end; exactly one of them created it.
+    // Both followed the one run to its end (exit 0: it succeeded); exactly one of them created it.
     const runId = `sales_etl-${date}`;
-    const said = [first.stdout, second.stdout].map((out) =>
-      out.includes(`already enqueued (nothing added): ${runId}`)
-        ? 'found'
-        : out.includes(`enqueued: ${runId}`),
-    );
-    expect(said.sort()).toEqual([true, 'found'].sort());
+    const said = [first.stdout, second.stdout].map((out) => {
+      if (out.includes(`already enqueued (nothing added): ${runId}`)) return 'already enqueued';
+      return out.includes(`enqueued: ${runId}`) ? 'enqueued' : out;
+    });
+    expect(said.sort()).toEqual(['already enqueued', 'enqueued']);
 
     expect([...starts.values()]).toEqual([1, 1, 1, 1, 1]);
     expect(await jobCounts()).toEqual({ completed: 5 });

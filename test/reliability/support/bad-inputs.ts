@@ -5,7 +5,9 @@ import type { SourceName } from '../../../src/lib/sources/definitions.ts';
  * and the row and column its message must name (where they apply).
  */
 
+/** The date every bad-input run re-runs (it has good outputs first). */
 export const DATE = '2024-06-10';
+/** The transactions header. */
 export const H = 'transaction_id,timestamp,customer_id,product,quantity,unit_price,region,total_amount';
 type Fields = Partial<Record<'date' | 'timestamp' | 'quantity' | 'unitPrice', string>>;
 const row = (n: number, fields: Fields = {}) =>
@@ -19,10 +21,12 @@ const row = (n: number, fields: Fields = {}) =>
     'EU',
     '21',
   ].join(',');
+/** `n` good transaction rows on `date`. */
 export const rows = (n: number, date: string) =>
   Array.from({ length: n }, (_, i) => row(i + 1, { date })).join('\n');
 const CUSTOMERS = 'customer_id,customer_name,segment,join_date,lifetime_value';
 
+/** One bad input: which source it replaces, the file, and what the run must fail with. */
 export interface Case {
   name: string;
   source?: SourceName;
@@ -37,6 +41,7 @@ export interface Case {
   at?: { row?: number; column?: string };
 }
 
+/** Every bad input, one run each. */
 export const CASES: Case[] = [
   {
     name: 'unclosed quote',

@@ -10,6 +10,7 @@ import { createRedis } from '../../../src/lib/redis.ts';
 import { startWorkerProcess, type WorkerProcess } from '../../../src/workers/spawn.ts';
 import { generatedRun } from '../../helpers/pipeline-env.ts';
 
+/** The repository root: where `npm run …` entry points resolve. */
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
 
 /** A run of `rows` generated transactions: large enough that its transform can be caught mid-stream. */
@@ -40,6 +41,7 @@ export interface Events {
   close(): Promise<void>;
 }
 
+/** Subscribes to one queue's events on the config's Redis and prefix; `close()` when done. */
 export async function openEvents(config: Config, queue: QueueName): Promise<Events> {
   const connection = createRedis(config.REDIS_URL, 'worker');
   connection.on('error', () => undefined); // tests that restart Redis expect connection errors
