@@ -2,13 +2,7 @@ import { type NextFunction, type Request, type Response, Router } from 'express'
 import { z } from 'zod';
 import { errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import {
-  isoDateSchema,
-  pipelineNameSchema,
-  type RunStatus,
-  runIdSchema,
-  runStatusSchema,
-} from '../lib/pipeline/jobs.ts';
+import { isoDateSchema, pipelineNameSchema, runIdSchema, runStatusSchema } from '../lib/pipeline/jobs.ts';
 import type { RunRecord } from '../lib/pipeline/run-record.ts';
 import type { RunStore } from './run-store.ts';
 
@@ -30,19 +24,13 @@ const listQuerySchema = z.strictObject({
 });
 
 /** One run in a listing: the record without step results and lineage (see `GET /api/runs/:runId`). */
-export interface RunSummary {
-  runId: string;
-  pipeline: string;
-  date: string;
-  suite: string;
-  status: RunStatus;
-  enqueuedAt: string | null;
-  endedAt: string;
-  durationMs: number | null;
-  errors: string[];
-  quality: { passed: boolean; overallScore: number | null; failedChecks: string[] } | null;
-  steps: { name: string; status: string; durationMs: number | null }[];
-}
+export type RunSummary = Pick<
+  RunRecord,
+  'runId' | 'pipeline' | 'date' | 'suite' | 'status' | 'enqueuedAt' | 'endedAt' | 'durationMs' | 'errors'
+> & {
+  quality: Omit<NonNullable<RunRecord['quality']>, 'reportKey'> | null;
+  steps: Pick<RunRecord['steps'][number], 'name' | 'status' | 'durationMs'>[];
+};
 
 /** The body of `GET /api/runs`. */
 export interface RunListBody {
@@ -78,32 +66,32 @@ export function createRunsApi(store: RunStore, logger: Logger): Router {
     res.json(body);
   });
 
-  router.get('/runs/:runId', async (req, res) => {
+  /** The record the `:runId` parameter names; answers 400 or 404 itself and returns undefined. */
+  const recordOf = async (req: Request, res: Response): Promise<RunRecord | undefined> => {
     const runId = parseRunId(req, res);
-    if (runId === undefined) return;
+    if (runId === undefined) return undefined;
     const record = await store.get(runId);
     if (!record) {
       sendError(res, 404, 'RUN_NOT_FOUND', `no record of run ${runId} (it has not ended, or never existed)`);
-      return;
     }
-    res.json(record);
+    return record;
+  };
+
+  router.get('/runs/:runId', async (req, res) => {
+    const record = await recordOf(req, res);
+    if (record) res.json(record);
   });
 
   router.get('/runs/:runId/quality', async (req, res) => {
-    const runId = parseRunId(req, res);
-    if (runId === undefined) return;
-    const record = await store.get(runId);
-    if (!record) {
-      sendError(res, 404, 'RUN_NOT_FOUND', `no record of run ${runId} (it has not ended, or never existed)`);
-      return;
-    }
+    const record = await recordOf(req, res);
+    if (!record) return;
     const reportKey = record.quality?.reportKey;
     const report = reportKey ? await store.readDocument(reportKey) : undefined;
     if (report === undefined) {
       const why = reportKey
         ? `its report ${reportKey} is missing from the lake`
         : 'its quality step did not run';
-      sendError(res, 404, 'REPORT_NOT_FOUND', `run ${runId} has no quality report: ${why}`);
+      sendError(res, 404, 'REPORT_NOT_FOUND', `run ${record.runId} has no quality report: ${why}`);
       return;
     }
     res.json(report);

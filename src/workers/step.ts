@@ -156,7 +156,18 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-async function recordFailure(job: Job, error: unknown, startedAt: number, deps: WorkerDeps): Promise<void> {
+/**
+ * Writes the run record of a step that failed for good (called from the processor's catch, and for a
+ * job failed by the stalled-job check, which never reaches that catch). Never throws: the job fails
+ * with its own error either way, and a record that cannot be written is logged.
+ */
+export async function recordFailure(
+  job: Job,
+  error: unknown,
+  startedAt: number,
+  deps: WorkerDeps,
+  attempts = job.attemptsMade + 1,
+): Promise<void> {
   const runId = (job.data as { runId?: unknown })?.runId;
   if (typeof runId !== 'string') return;
   try {
@@ -167,7 +178,7 @@ async function recordFailure(job: Job, error: unknown, startedAt: number, deps: 
       ending: {
         jobId: job.id as string,
         status: 'failed',
-        attempts: job.attemptsMade + 1,
+        attempts,
         startedAt,
         error: describeFailure(error),
       },

@@ -1,13 +1,11 @@
-import { type Job, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { errorMessage } from '../lib/errors.ts';
 import type { QueueName } from '../lib/pipeline/jobs.ts';
-import { finishRun } from '../lib/pipeline/run-record.ts';
 import { ingestProcessor } from './processors/ingest.ts';
 import { qualityProcessor } from './processors/quality.ts';
 import { scheduleProcessor } from './processors/schedule.ts';
 import { transformProcessor } from './processors/transform.ts';
-import { type StepProcessor, toBullProcessor, type WorkerDeps } from './step.ts';
+import { recordFailure, type StepProcessor, toBullProcessor, type WorkerDeps } from './step.ts';
 
 const processors: { [Q in QueueName]: (deps: WorkerDeps) => StepProcessor<Q> } = {
   ingest: ingestProcessor,
@@ -38,30 +36,11 @@ export function startWorkers(deps: WorkerDeps, connection: Redis, options: Worke
     });
     worker.on('error', (error) => logger.error({ err: error, queue }, 'worker error'));
     worker.on('failed', (job, error) => {
-      if (job && /stalled/i.test(error.message)) void recordStalledFailure(deps, job, error);
+      // A job that stalled too often never reached the processor's catch: record its run's end here.
+      if (job && /stalled/i.test(error.message)) {
+        void recordFailure(job, error, job.processedOn ?? Date.now(), deps, job.attemptsMade);
+      }
     });
     return worker;
   });
-}
-
-/** A job that stalled too often never reached our processor's catch: write its run record here. */
-async function recordStalledFailure(deps: WorkerDeps, job: Job, error: Error): Promise<void> {
-  const runId = (job.data as { runId?: unknown }).runId;
-  if (typeof runId !== 'string') return;
-  try {
-    await finishRun({
-      queues: deps.queues,
-      lake: deps.lake,
-      runId,
-      ending: {
-        jobId: job.id as string,
-        status: 'failed',
-        attempts: job.attemptsMade,
-        startedAt: job.processedOn ?? Date.now(),
-        error: errorMessage(error),
-      },
-    });
-  } catch (recordError) {
-    deps.logger.error({ err: recordError, runId }, 'could not write the run record');
-  }
 }
