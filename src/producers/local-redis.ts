@@ -64,7 +64,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis | undefined> {
   };
 }
 
-function freePort(): Promise<number> {
+/** A loopback TCP port that was free a moment ago (the OS picks it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on('error', reject);

@@ -2,6 +2,7 @@ import { InputError } from '../errors.ts';
 import type { RowBatch } from '../lake/csv.ts';
 import type { TRANSACTION_INPUT } from './columns.ts';
 import { isNull, pythonStrip, readNumber } from './pandas-text.ts';
+import { TextSet } from './text-set.ts';
 import {
   DAY_NAMES,
   dayOfWeek,
@@ -12,7 +13,6 @@ import {
   ParsedTimestamp,
   parseTimestampInto,
 } from './timestamps.ts';
-import { TextSet } from './text-set.ts';
 import { pythonTitle } from './title-case.ts';
 
 /** Positions of the transaction columns the transform reads, from the header. */

@@ -69,8 +69,7 @@ export class TransactionEnricher {
       // segment, lifetime_value, category, cost, profit, profit_margin; numbers never need quoting.
       const customerPart = c >= 0 ? (customerCsv[c] as string) : 'Unknown,0';
       const productPart = p >= 0 ? (productCsv[p] as string) : ',';
-      lines[i] =
-        `${lines[i]},${customerPart},${productPart},${formatNumber(profit)},${formatNumber(margin)}`;
+      lines[i] = `${lines[i]},${customerPart},${productPart},${formatNumber(profit)},${formatNumber(margin)}`;
 
       const id = row[col.transaction_id] as string;
       this.summary.add(
