@@ -37,6 +37,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --runner dist|tsx    workers on the tsc build (default; built first) or under tsx (npm run worker)
   --verify             compare every output with an in-process, one-batch (unstreamed) transform
   --cpu-prof DIR       write a V8 CPU profile of each worker process into DIR (when it stops)
+  --max-old-space-size MB   the workers' V8 heap limit (node --max-old-space-size), as NODE_OPTIONS would
   --node-args "…"      extra node flags for the worker processes (experiments, e.g. V8 heap flags)
   --customers N        customers in the dimension file (default 9000)
   --seed S             generator seed (default 42)
@@ -66,6 +67,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       verify: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       'node-args': { type: 'string', default: '' },
+      'max-old-space-size': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -87,7 +89,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     runner,
     verify: values.verify === true,
     cpuProf: values['cpu-prof'],
-    nodeArgs: (values['node-args'] ?? '').split(/\s+/).filter(Boolean),
+    nodeArgs: [
+      ...(values['max-old-space-size'] === undefined
+        ? []
+        : [`--max-old-space-size=${count('max-old-space-size', values['max-old-space-size'], 64)}`]),
+      ...(values['node-args'] ?? '').split(/\s+/).filter(Boolean),
+    ],
   };
 }
 

@@ -77,9 +77,17 @@ export async function runBackfill(
     wallMs,
     rowsPerSecond: transactions / (wallMs / 1000),
     stages: {
-      ingest: stageFigures(records, 'ingest', sumRows(records, (step) => step.queue === 'ingest', 'landing')),
+      ingest: stageFigures(
+        records,
+        'ingest',
+        sumRows(records, (step) => step.queue === 'ingest', 'landing'),
+      ),
       transform: stageFigures(records, 'transform', transactions),
-      quality: stageFigures(records, 'quality', sumRows(records, (s) => s.queue === 'transform', 'enriched')),
+      quality: stageFigures(
+        records,
+        'quality',
+        sumRows(records, (s) => s.queue === 'transform', 'enriched'),
+      ),
     },
     statuses,
     outputs: outputChecksums(records),

@@ -93,10 +93,16 @@ export async function measureConfiguration(options: ConfigurationOptions): Promi
       const busyBefore = await machineBusySeconds();
       const figures = await runBackfill(producer, follower, backfillSpecs(dataset, `${prefix}r${r}`));
       const busy = (await machineBusySeconds()) - busyBefore;
-      const workerCpu = await Promise.all(pids.map(async (pid, w) => (await procCpuSeconds(pid)) - (cpuBefore[w] as number)));
+      const workerCpu = await Promise.all(
+        pids.map(async (pid, w) => (await procCpuSeconds(pid)) - (cpuBefore[w] as number)),
+      );
       const memory = await Promise.all(pids.map((pid) => procMemory(pid)));
       const other = Math.max(0, busy - workerCpu.reduce((sum, value) => sum + value, 0));
-      const cpu = { workers: workerCpu, other, otherShare: other / (os.cpus().length * (figures.wallMs / 1000)) };
+      const cpu = {
+        workers: workerCpu,
+        other,
+        otherShare: other / (os.cpus().length * (figures.wallMs / 1000)),
+      };
       backfills.push({ ...figures, memory, cpu });
       log(
         `    wall ${Math.round(figures.wallMs)} ms, worker CPU ${workerCpu.map((s) => s.toFixed(1)).join('/')} s, ` +

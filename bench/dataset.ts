@@ -1,7 +1,7 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { once } from 'node:events';
 import { formatCsvRows } from '../src/lib/lake/csv.ts';
 import type { SourceName } from '../src/lib/sources/definitions.ts';
 import { generateRows } from '../src/lib/sources/generator.ts';

@@ -64,14 +64,32 @@ async function main(): Promise<void> {
       console.log(JSON.stringify({ machine, options: args, summaries, scale, problems, figures }, null, 2));
     } else {
       log('');
-      log(`Backfills (CSV files → landing → cleaned, enriched, summary → quality report), medians of ${args.repeat}:`);
+      const how = [`workers on ${args.runner}`, `concurrency ${args.concurrency}`, ...args.nodeArgs].join(
+        ', ',
+      );
+      log(
+        `Backfills (CSV files → cleaned, enriched, summary, quality report), medians of ${args.repeat}; ${how}:`,
+      );
       log(backfillTable(summaries));
       const latency = latencyTable(figures);
-      if (latency) log(`\nNotebook-size run (300 transactions, generated sources), warm workers:\n${latency}`);
-      for (const s of scale ?? []) {
-        log(`\nScale-out, ${s.rows} rows over ${s.dates} dates: 1 worker ${(s.oneMs / 1000).toFixed(2)} s, 2 workers ${(s.twoMs / 1000).toFixed(2)} s: ${s.ratio.toFixed(2)}×`);
+      if (latency)
+        log(`\nNotebook-size run (300 transactions, generated sources), warm workers:\n${latency}`);
+      const disturbed = summaries.filter((s) => s.otherLoad > 0.2);
+      if (disturbed.length > 0) {
+        log(
+          `\nNote: other processes used over 20% of the machine during ${disturbed.map((s) => `${s.rows} rows × ${s.workers}`).join(', ')}: those figures are disturbed; measure again.`,
+        );
       }
-      log(problems.length === 0 ? '\nOutputs: identical across every backfill of the same input.' : `\nPROBLEMS:\n${problems.join('\n')}`);
+      for (const s of scale ?? []) {
+        log(
+          `\nScale-out, ${s.rows} rows over ${s.dates} dates: 1 worker ${(s.oneMs / 1000).toFixed(2)} s, 2 workers ${(s.twoMs / 1000).toFixed(2)} s: ${s.ratio.toFixed(2)}×`,
+        );
+      }
+      log(
+        problems.length === 0
+          ? '\nOutputs: identical across every backfill of the same input.'
+          : `\nPROBLEMS:\n${problems.join('\n')}`,
+      );
     }
     if (problems.length > 0) process.exitCode = 1;
   } finally {
@@ -98,12 +116,15 @@ function checkOutputs(figures: ConfigurationFigures[], summaries: ReturnType<typ
       const sums = JSON.stringify(b.outputs);
       const seen = bySize.get(f.rows);
       if (seen === undefined) bySize.set(f.rows, sums);
-      else if (seen !== sums) problems.push(`${f.rows} rows, ${f.workers} workers: outputs differ between backfills`);
+      else if (seen !== sums)
+        problems.push(`${f.rows} rows, ${f.workers} workers: outputs differ between backfills`);
     }
-    for (const problem of f.verifyProblems ?? []) problems.push(`${f.rows} rows, ${f.workers} workers: ${problem}`);
+    for (const problem of f.verifyProblems ?? [])
+      problems.push(`${f.rows} rows, ${f.workers} workers: ${problem}`);
   }
   for (const s of summaries) {
-    if (!s.outputsIdentical) problems.push(`${s.rows} rows, ${s.workers} workers: repeats wrote different bytes`);
+    if (!s.outputsIdentical)
+      problems.push(`${s.rows} rows, ${s.workers} workers: repeats wrote different bytes`);
   }
   return [...new Set(problems)];
 }

@@ -84,10 +84,14 @@ export async function ensureBuild(log: (line: string) => void): Promise<void> {
   );
   if (built > 0 && (await newestSource(path.join(ROOT, 'src'))) <= built) return;
   log('building dist/ (npm run build) for the worker processes…');
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  const result = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
   if (result.status !== 0) throw new Error('npm run build failed; see the compiler output above');
 }
 

@@ -1,5 +1,3 @@
-import { UnrecoverableError } from 'bullmq';
-
 /** Where in the data an error applies; every field optional, each one named in the message. */
 export interface ErrorLocation {
   source?: string;
@@ -69,25 +67,14 @@ function withLocation(message: string, location: ErrorLocation | undefined): str
   return parts.length > 0 ? `${message} (${parts.join(', ')})` : message;
 }
 
-/** True when retrying cannot help: our own non-retryable errors and BullMQ's UnrecoverableError. */
-export function isPermanent(error: unknown): boolean {
-  if (error instanceof UnrecoverableError) return true;
-  return error instanceof PipelineError && !error.retryable;
-}
-
 /**
- * Maps an error to what BullMQ should see: a permanent error becomes `UnrecoverableError` (no retries),
- * keeping the original as `cause` and its code in the message; others pass through unchanged.
+ * True when retrying cannot help: our own non-retryable errors and BullMQ's `UnrecoverableError`,
+ * recognised by name so that this module (imported by every part of src/lib) does not load BullMQ; the
+ * worker maps errors to BullMQ's class (src/workers/step.ts).
  */
-export function toJobError(error: unknown): Error {
-  if (error instanceof UnrecoverableError) return error;
-  if (isPermanent(error)) {
-    const original = error as PipelineError;
-    const unrecoverable = new UnrecoverableError(`${original.code}: ${original.message}`);
-    (unrecoverable as Error).cause = original;
-    return unrecoverable;
-  }
-  return error instanceof Error ? error : new Error(String(error));
+export function isPermanent(error: unknown): boolean {
+  if (error instanceof Error && error.name === 'UnrecoverableError') return true;
+  return error instanceof PipelineError && !error.retryable;
 }
 
 /** The message of any thrown value, for logs and run records. */

@@ -1,7 +1,7 @@
-import type { FlowProducer, Job } from 'bullmq';
+import { type FlowProducer, type Job, UnrecoverableError } from 'bullmq';
 import type { z } from 'zod';
 import type { Config } from '../lib/config.ts';
-import { errorMessage, InputError, isPermanent, PipelineError, toJobError } from '../lib/errors.ts';
+import { errorMessage, InputError, isPermanent, PipelineError } from '../lib/errors.ts';
 import type { DataLake } from '../lib/lake/data-lake.ts';
 import type { Logger } from '../lib/logger.ts';
 import { type JobPayload, type JobResult, jobRegistry, type QueueName } from '../lib/pipeline/jobs.ts';
@@ -88,6 +88,22 @@ export function toBullProcessor<Q extends QueueName>(
 /** `CODE: message` for the product's errors (codes are what operators and tests match on). */
 function describeFailure(error: unknown): string {
   return error instanceof PipelineError ? `${error.code}: ${error.message}` : errorMessage(error);
+}
+
+/**
+ * Maps an error to what BullMQ should see: a permanent error becomes `UnrecoverableError` (no retries),
+ * keeping the original as `cause` and its code in the message; others pass through unchanged. (Here,
+ * not in lib/errors.ts, so that only workers load BullMQ for it.)
+ */
+export function toJobError(error: unknown): Error {
+  if (error instanceof UnrecoverableError) return error;
+  if (isPermanent(error)) {
+    const original = error as PipelineError;
+    const unrecoverable = new UnrecoverableError(`${original.code}: ${original.message}`);
+    (unrecoverable as Error).cause = original;
+    return unrecoverable;
+  }
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /**

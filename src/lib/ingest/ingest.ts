@@ -70,8 +70,9 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
     for await (const batch of table.batches) {
       signal?.throwIfAborted();
       validator.checkRows(batch);
-      await writer.write(batch);
       rows += batch.length;
+      // The rows are formatted before `write` returns; the wait is only the lake's backpressure.
+      await writer.write(batch);
       onProgress?.(rows);
     }
     validation = validator.finish();

@@ -2,14 +2,8 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { type ErrorLocation, InputError } from '../errors.ts';
-import {
-  type CsvTable,
-  formatCsvLine,
-  joinCsvLines,
-  type ReadCsvOptions,
-  type RowBatch,
-  readCsv,
-} from './csv.ts';
+import { readCsvFast } from '../transform/csv-reader.ts';
+import { type CsvTable, formatCsvLine, joinCsvLines, type ReadCsvOptions, type RowBatch } from './csv.ts';
 import type { StorageBackend } from './storage.ts';
 
 /** A written object as jobs and run records refer to it: never rows, only where and what. */
@@ -25,7 +19,8 @@ export interface ObjectRef {
  * {@link abort} (or any error) the old object, if any, stays as it was.
  */
 export class CsvObjectWriter {
-  private readonly body = new PassThrough({ highWaterMark: 1024 * 1024 });
+  // A few batches of buffering: enough to keep the disk busy, little enough to stay small.
+  private readonly body = new PassThrough({ highWaterMark: 256 * 1024 });
   private readonly hash = createHash('sha256');
   private readonly done: Promise<{ bytes: number }>;
   private rowCount = 0;
@@ -49,22 +44,28 @@ export class CsvObjectWriter {
     this.push(joinCsvLines([formatCsvLine(header)]));
   }
 
-  /** Appends rows, waiting when the backend is slower than the producer. */
-  async write(rows: RowBatch): Promise<void> {
-    if (rows.length === 0) return;
-    await this.writeLines(rows.map((row) => formatCsvLine(row)));
+  /**
+   * Appends rows; the promise resolves at once, or when the backend has caught up with the producer.
+   * The rows are formatted before this returns, so the caller may reuse or drop them right away.
+   */
+  write(rows: RowBatch): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return this.writeLines(rows.map((row) => formatCsvLine(row)));
   }
 
   /**
    * Appends rows already formatted as CSV lines (see `formatCsvLine`), one row per line, without line
-   * endings: for writers that build a line from parts they formatted once for another object.
+   * endings: for writers that build a line from parts they formatted once for another object. The
+   * lines are encoded before this returns: nothing holds them while the caller waits for the backend
+   * (a batch held across that wait outlives young-generation collections and gets promoted).
    */
-  async writeLines(lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return;
+  writeLines(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
     this.rowCount += lines.length;
-    if (this.failed) throw this.failed;
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.push(joinCsvLines(lines))) return Promise.resolve();
     // `once` rejects if the body errors (the backend failed) while we wait for it to drain.
-    if (!this.push(joinCsvLines(lines))) await once(this.body, 'drain');
+    return once(this.body, 'drain').then(() => undefined);
   }
 
   private push(text: string): boolean {
@@ -93,10 +94,14 @@ export class CsvObjectWriter {
 export class DataLake {
   constructor(readonly storage: StorageBackend) {}
 
-  /** Streams a CSV object; see `readCsv` for the parsing rules and errors. */
+  /**
+   * Streams a CSV object the product wrote, with `readCsvFast`: the rules and errors of `readCsv`,
+   * several times faster than csv-parse (docs/performance.md). Files from outside go through
+   * `openInput` (sources/file-reader.ts), which keeps csv-parse.
+   */
   async readCsv(key: string, options: ReadCsvOptions = {}): Promise<CsvTable> {
     const stream = await this.storage.getStream(key);
-    return readCsv(stream, { ...options, location: { key, ...options.location } });
+    return readCsvFast(stream, { ...options, location: { key, ...options.location } });
   }
 
   /** Reads a whole (small) CSV object into memory: dimension tables, fixtures. */

@@ -20,6 +20,8 @@ export interface QualityOptions {
   dataset?: string;
   signal?: AbortSignal;
   onProgress?: (progress: { stage: 'quality'; rows: number }) => void;
+  /** Rows per batch (default 512); memory is bounded by it, the report does not depend on it. */
+  batchSize?: number;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function runQualityChecks(
     const wanted = new Set(suite.checks.map((check) => check.column));
     const table = await readCsvFast(stream, {
       location: { key },
+      ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       columns: (header) => header.flatMap((name, index) => (wanted.has(name) ? [index] : [])),
     });
     const evaluators = suite.checks.map((check): Evaluator | string => {

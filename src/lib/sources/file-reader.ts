@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { type ErrorLocation, InputError, type PipelineError, StorageError } from '../errors.ts';
-import { type CsvTable, decodeStrictUtf8, readCsv } from '../lake/csv.ts';
+import { type CsvTable, DEFAULT_BATCH, decodeStrictUtf8, readCsv } from '../lake/csv.ts';
 import type { DataLake } from '../lake/data-lake.ts';
 import type { FileFormat, InputSpec } from '../pipeline/jobs.ts';
 import { readJsonTable } from './json-records.ts';
@@ -16,7 +16,7 @@ export interface OpenInputOptions {
   lake: DataLake;
   /** Named in error messages. */
   source?: string;
-  /** Rows per batch; default 2048. */
+  /** Rows per batch; default `DEFAULT_BATCH` (lake/csv.ts). */
   batchSize?: number;
 }
 
@@ -62,7 +62,7 @@ export function resolveFormat(spec: FileInputSpec): FileFormat {
 export async function openInput(spec: FileInputSpec, options: OpenInputOptions): Promise<InputTable> {
   const format = resolveFormat(spec);
   const location: ErrorLocation = { source: options.source, key: inputName(spec) };
-  const batchSize = options.batchSize ?? 2048;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
   const openBytes = () =>
     spec.kind === 'file' ? openLocalFile(spec.path) : options.lake.storage.getStream(spec.key);
   if (format === 'csv') {

@@ -33,8 +33,9 @@ const PRODUCT_CACHE_LIMIT = 10_000;
  * The seed's `clean_transactions`, one batch at a time and in its order: drop repeated
  * `transaction_id`s (first kept, nulls equal), fill null regions, `strip().title()` products, parse
  * timestamps and derive date/hour/day_of_week/is_weekend, drop negative amounts (NaN is kept).
- * Rows are edited in place; per kept row the parsed amount, quantity and date are left in the
- * scratch arrays for the enrichment step.
+ * Rows are edited in place (they keep their width); per kept row the derived columns, as CSV text,
+ * and the parsed amount, quantity and date are left in the scratch arrays for the writers and the
+ * enrichment step.
  */
 export class TransactionCleaner {
   readonly metrics: CleanMetrics = {
@@ -48,6 +49,8 @@ export class TransactionCleaner {
   amounts = new Float64Array(0);
   quantities = new Float64Array(0);
   dates: string[] = [];
+  /** Per kept row of the last batch: `date,hour,day_of_week,is_weekend` as CSV text. */
+  derived: string[] = [];
   /** Per kept row: the product was null (joins the null product key, as pandas does). */
   productIsNull = new Uint8Array(0);
 
@@ -58,6 +61,12 @@ export class TransactionCleaner {
   /** Offset of the first parsed timestamp (`null` = naive); pandas refuses to mix them. */
   private zone: number | null | undefined;
   private readonly titles = new Map<string, string>();
+  /**
+   * The last date seen and its derived columns as CSV text, by hour: a date's rows share them, so
+   * they are built once instead of a date string and four fields per row.
+   */
+  private lastDate: string | undefined;
+  private derivedByHour: string[] = [];
 
   constructor(
     private readonly col: TransactionColumns,
@@ -85,7 +94,7 @@ export class TransactionCleaner {
       const product = row[col.product] as string;
       const productIsNull = isNull(product);
       row[col.product] = productIsNull ? '' : this.title(product);
-      const date = this.timestampColumns(row, rowNumber);
+      const date = this.timestampColumns(row, rowNumber, i);
 
       if (amount < 0) {
         metrics.invalid_amounts_removed++;
@@ -94,10 +103,13 @@ export class TransactionCleaner {
       this.amounts[kept] = amount;
       this.quantities[kept] = quantity;
       this.dates[kept] = date;
+      this.derived[kept] = this.derived[i] as string;
       this.productIsNull[kept] = productIsNull ? 1 : 0;
       batch[kept++] = row;
     }
     batch.length = kept;
+    this.dates.length = kept;
+    this.derived.length = kept;
     metrics.final_rows += kept;
     return kept;
   }
@@ -111,12 +123,15 @@ export class TransactionCleaner {
     return this.seenIds.add(id);
   }
 
-  /** Rewrites the timestamp and appends the derived columns; returns the date (`''` for NaT). */
-  private timestampColumns(row: string[], rowNumber: number): string {
+  /**
+   * Rewrites the timestamp and sets `derived[at]` to the derived columns; returns the date (`''` for
+   * NaT).
+   */
+  private timestampColumns(row: string[], rowNumber: number, at: number): string {
     const raw = row[this.col.timestamp] as string;
     if (isNull(raw) || isNaTText(raw)) {
       row[this.col.timestamp] = '';
-      row.push('', '', '', 'false');
+      this.derived[at] = ',,,false';
       return '';
     }
     const t = this.timestamp;
@@ -127,10 +142,21 @@ export class TransactionCleaner {
       });
     }
     this.checkZone(t.offset ?? null, rowNumber);
-    const date = formatDatePart(t, raw);
-    const weekday = dayOfWeek(t);
     row[this.col.timestamp] = formatTimestampText(t, raw);
-    row.push(date, hourText(t), DAY_NAMES[weekday] as string, weekday >= 5 ? 'true' : 'false');
+    // A canonical timestamp starts with its date: compared in place, no date string is cut per row.
+    const last = this.lastDate;
+    const date = last !== undefined && t.canonical && raw.startsWith(last) ? last : formatDatePart(t, raw);
+    if (date !== last) {
+      this.lastDate = date;
+      this.derivedByHour = [];
+    }
+    let derived = this.derivedByHour[t.hour];
+    if (derived === undefined) {
+      const weekday = dayOfWeek(t);
+      derived = `${date},${hourText(t)},${DAY_NAMES[weekday] as string},${weekday >= 5 ? 'true' : 'false'}`;
+      this.derivedByHour[t.hour] = derived;
+    }
+    this.derived[at] = derived;
     return date;
   }
 

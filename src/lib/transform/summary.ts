@@ -74,7 +74,10 @@ export class DailySummary {
           bits[word] = (bits[word] as number) | bit;
           group.knownCustomers++;
         }
-      } else (group.otherCustomers ??= new TextSet()).add(customer);
+      } else {
+        group.otherCustomers ??= new TextSet();
+        group.otherCustomers.add(customer);
+      }
     }
     kahanAdd(group.quantity, quantity);
     kahanAdd(group.revenue, amount);

@@ -1,5 +1,5 @@
 import { PipelineError } from '../errors.ts';
-import { formatCsvLine } from '../lake/csv.ts';
+import { formatCsvLine, type RowBatch } from '../lake/csv.ts';
 import type { CsvObjectWriter, DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
 import type { TransformResult } from '../pipeline/jobs.ts';
@@ -35,7 +35,7 @@ export interface TransformOptions {
   landingKeys?: Partial<Record<SourceName, string>>;
   signal?: AbortSignal;
   onProgress?: (progress: TransformProgress) => void;
-  /** Rows per transaction batch (default 2048); memory is bounded by it, results do not depend on it. */
+  /** Rows per transaction batch (default 512); memory is bounded by it, results do not depend on it. */
   batchSize?: number;
 }
 
@@ -82,13 +82,7 @@ export async function transformDate(options: TransformOptions): Promise<Transfor
     const enricher = new TransactionEnricher(col, customerTable, productTable, summary);
     for await (const batch of transactions.batches) {
       signal?.throwIfAborted();
-      const kept = cleaner.cleanBatch(batch);
-      // Each row is formatted once: its cleaned line is written, then extended into its enriched line.
-      const lines = new Array<string>(kept);
-      for (let i = 0; i < kept; i++) lines[i] = formatCsvLine(batch[i] as string[]);
-      await cleanedWriter.writeLines(lines);
-      enricher.enrichBatch(batch, kept, cleaner, lines);
-      await enrichedWriter.writeLines(lines);
+      await transformBatch(batch, cleaner, enricher, cleanedWriter, enrichedWriter);
       onProgress?.({ stage: 'transactions', rows: cleaner.metrics.initial_rows });
     }
 
@@ -123,6 +117,27 @@ export async function transformDate(options: TransformOptions): Promise<Transfor
   } finally {
     transactions.close();
   }
+}
+
+/**
+ * Cleans and enriches one batch and hands its lines to the writers, all before returning; the promise
+ * is the writers' backpressure. Each row is formatted once: its cleaned line is written, then extended
+ * into its enriched line. (A plain function, so no suspended frame keeps the lines while waiting.)
+ */
+function transformBatch(
+  batch: RowBatch,
+  cleaner: TransactionCleaner,
+  enricher: TransactionEnricher,
+  cleanedWriter: CsvObjectWriter,
+  enrichedWriter: CsvObjectWriter,
+): Promise<unknown> {
+  const kept = cleaner.cleanBatch(batch);
+  const lines = new Array<string>(kept);
+  const { derived } = cleaner;
+  for (let i = 0; i < kept; i++) lines[i] = `${formatCsvLine(batch[i] as string[])},${derived[i]}`;
+  const cleaned = cleanedWriter.writeLines(lines);
+  enricher.enrichBatch(batch, kept, cleaner, lines);
+  return Promise.all([cleaned, enrichedWriter.writeLines(lines)]);
 }
 
 async function resolveKeys(
