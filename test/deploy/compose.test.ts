@@ -7,7 +7,8 @@ import { configNames } from '../../src/lib/config.ts';
 // There is no Docker engine here, so the compose file is checked by reading it: it must parse, run
 // only npm scripts that exist, and set only variables the product reads.
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const SDK_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+// Read by the AWS SDK and by Node itself, not by our configuration.
+const SDK_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'NODE_OPTIONS'];
 
 interface Service {
   image?: string;
