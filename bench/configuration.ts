@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/lib/config.ts';
 import { enqueueRuns, openProducer, type Producer } from '../src/lib/pipeline/producer.ts';
+import { deleteQueueKeys } from '../src/lib/pipeline/queues.ts';
 import { RunFollower } from '../src/producers/follow-runs.ts';
 import { type BackfillFigures, backfillSpecs, runBackfill } from './backfill.ts';
 import type { Dataset } from './dataset.ts';
@@ -144,12 +145,7 @@ async function enqueueOne(producer: Producer, tag: string) {
 async function deletePrefix(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteQueueKeys(redis, prefix);
   } finally {
     redis.disconnect();
   }

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { type Config, loadConfig } from '../../src/lib/config.ts';
 import { QUEUE_NAMES } from '../../src/lib/pipeline/jobs.ts';
 import { enqueueRuns, openProducer, type Producer } from '../../src/lib/pipeline/producer.ts';
+import { deleteQueueKeys } from '../../src/lib/pipeline/queues.ts';
 import type { RunSpec } from '../../src/lib/pipeline/run-spec.ts';
 import { RunFollower, type RunOutcome } from '../../src/producers/follow-runs.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/workers/runtime.ts';
@@ -78,12 +79,7 @@ export async function createPipelineEnv(
 export async function deletePrefix(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteQueueKeys(redis, prefix);
   } finally {
     redis.disconnect();
   }

@@ -188,7 +188,8 @@ function wrapCsvError(error: unknown, location: ErrorLocation, row: number): Err
   return error as Error;
 }
 
-function assertUniqueColumns(header: string[], location: ErrorLocation): void {
+/** Refuses a header with duplicate or empty column names (`DUPLICATE_COLUMNS`, `MALFORMED_CSV`). */
+export function assertUniqueColumns(header: string[], location: ErrorLocation): void {
   const seen = new Set<string>();
   const duplicates = new Set<string>();
   for (const name of header) (seen.has(name) ? duplicates : seen).add(name);

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { type ErrorLocation, InputError } from '../errors.ts';
 import {
+  assertUniqueColumns,
   type CsvTable,
   DEFAULT_BATCH,
   decodeStrictUtf8,
@@ -44,7 +45,7 @@ export async function readCsvFast(
     if (first === undefined)
       throw new InputError('the file is empty: no header row', { code: 'EMPTY_FILE', location });
     header = first;
-    assertHeader(header, location);
+    assertUniqueColumns(header, location);
   } catch (error) {
     release();
     throw error;
@@ -284,22 +285,4 @@ function newRow(): string[] {
 function indexOrEnd(text: string, search: string, from: number): number {
   const at = text.indexOf(search, from);
   return at < 0 ? text.length : at;
-}
-
-function assertHeader(header: string[], location: ErrorLocation): void {
-  const seen = new Set<string>();
-  const duplicates = new Set<string>();
-  for (const name of header) (seen.has(name) ? duplicates : seen).add(name);
-  if (duplicates.size > 0) {
-    throw new InputError(`duplicate column names in the header: ${[...duplicates].join(', ')}`, {
-      code: 'DUPLICATE_COLUMNS',
-      location,
-    });
-  }
-  if (header.some((name) => name === '')) {
-    throw new InputError('the header has an empty column name', {
-      code: 'MALFORMED_CSV',
-      location: { ...location, row: 0 },
-    });
-  }
 }
