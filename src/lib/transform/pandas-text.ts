@@ -1,24 +1,12 @@
-import { NULL_STRINGS } from '../sources/values.ts';
+import { isNullText } from '../sources/values.ts';
 
 /**
  * How `pandas.read_csv` sees a field, with character checks instead of regexes because these run for
  * every field of every row.
  */
 
-const MAX_NULL_LENGTH = Math.max(...[...NULL_STRINGS].map((text) => text.length));
-
-/** 1 for the first character of some null string: text starting with any other is not null. */
-const NULL_FIRST_CHAR = new Uint8Array(128);
-for (const text of NULL_STRINGS) if (text !== '') NULL_FIRST_CHAR[text.charCodeAt(0)] = 1;
-
-/** True when `read_csv` reads the field as NaN (`''`, `NA`, `null`, `NaN`, …: pandas' default na_values). */
-export function isNull(text: string | undefined): boolean {
-  if (text === undefined || text.length === 0) return true;
-  if (text.length > MAX_NULL_LENGTH) return false;
-  // The first character settles nearly every field without hashing it into the set.
-  const first = text.charCodeAt(0);
-  return first < 128 && NULL_FIRST_CHAR[first] === 1 && NULL_STRINGS.has(text);
-}
+/** True when `read_csv` reads the field as NaN: the ingestion's own check, shared so both agree. */
+export const isNull = isNullText;
 
 const isAsciiSpace = (code: number): boolean => code === 32 || (code >= 9 && code <= 13);
 const isDigit = (code: number): boolean => code >= 48 && code <= 57;
