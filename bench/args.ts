@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { WORKER_HEAP_LIMIT_MB } from '../src/workers/spawn.ts';
 
 /** The bench's options; see {@link USAGE}. */
 export interface BenchArgs {
@@ -37,7 +38,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --runner dist|tsx    workers on the tsc build (default; built first) or under tsx (npm run worker)
   --verify             compare every output with an in-process, one-batch (unstreamed) transform
   --cpu-prof DIR       write a V8 CPU profile of each worker process into DIR (when it stops)
-  --max-old-space-size MB   the workers' V8 heap limit (node --max-old-space-size), as NODE_OPTIONS would
+  --max-old-space-size MB   the workers' V8 heap limit (default 1024, as npm run worker sets it)
   --node-args "…"      extra node flags for the worker processes (experiments, e.g. V8 heap flags)
   --customers N        customers in the dimension file (default 9000)
   --seed S             generator seed (default 42)
@@ -90,9 +91,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     verify: values.verify === true,
     cpuProf: values['cpu-prof'],
     nodeArgs: [
-      ...(values['max-old-space-size'] === undefined
-        ? []
-        : [`--max-old-space-size=${count('max-old-space-size', values['max-old-space-size'], 64)}`]),
+      `--max-old-space-size=${
+        values['max-old-space-size'] === undefined
+          ? WORKER_HEAP_LIMIT_MB
+          : count('max-old-space-size', values['max-old-space-size'], 64)
+      }`,
       ...(values['node-args'] ?? '').split(/\s+/).filter(Boolean),
     ],
   };

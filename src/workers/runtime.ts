@@ -44,7 +44,9 @@ export async function startWorkerRuntime(
   connection.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
   const queues = openQueues(connection, config.QUEUE_PREFIX);
   const flows = new FlowProducer({ connection, prefix: config.QUEUE_PREFIX });
-  const workers = startWorkers({ config, lake, queues, flows, logger: log }, connection, options);
+  const stopping = new AbortController();
+  const deps = { config, lake, queues, flows, logger: log, stopping: stopping.signal };
+  const workers = startWorkers(deps, connection, options);
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   // Jobs this process is running, by id: a stalled check's 'failed' event names jobs of other
   // (dead) workers, which a plain counter would subtract too.
@@ -59,7 +61,13 @@ export async function startWorkerRuntime(
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     ...(options.onShutdownTimeout ? { onTimeout: options.onShutdownTimeout } : {}),
     steps: [
-      { name: 'workers', close: () => closeWorkers(workers, connection, () => inFlight.size) },
+      {
+        name: 'workers',
+        close: () => {
+          stopping.abort();
+          return closeWorkers(workers, connection, () => inFlight.size);
+        },
+      },
       { name: 'queues', close: () => Promise.all([closeQueues(queues), flows.close()]) },
       {
         name: 'redis',

@@ -8,6 +8,13 @@ const ENTRY = path.join(ROOT, 'src/workers/main.ts');
 /** The same entry point compiled by `npm run build`. */
 const DIST_ENTRY = path.join(ROOT, 'dist/workers/main.js');
 
+/**
+ * V8's old-space limit for worker processes (MB), as `npm run worker` sets it; a `--max-old-space-size`
+ * in NODE_OPTIONS or `nodeArgs` wins. V8 sizes its heap from the limit: under the default (about 4 GB
+ * here) a worker's peak RSS at 1M rows was 210-220 MB, with this one 160-180 MB (docs/performance.md).
+ */
+export const WORKER_HEAP_LIMIT_MB = 1024;
+
 /** How {@link startWorkerProcess} runs the worker. */
 export interface WorkerSpawnOptions {
   /**
@@ -49,7 +56,12 @@ export async function startWorkerProcess(
   options: WorkerSpawnOptions = {},
 ): Promise<WorkerProcess> {
   const entry = options.runner === 'dist' ? [DIST_ENTRY] : ['--import', 'tsx', ENTRY];
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry, ...args], {
+  const nodeArgs = options.nodeArgs ?? [];
+  const heapSet = [...nodeArgs, process.env.NODE_OPTIONS ?? '', env.NODE_OPTIONS ?? ''].some((arg) =>
+    arg.includes('--max-old-space-size'),
+  );
+  const heapArgs = heapSet ? [] : [`--max-old-space-size=${WORKER_HEAP_LIMIT_MB}`];
+  const child = spawn(process.execPath, [...heapArgs, ...nodeArgs, ...entry, ...args], {
     cwd: ROOT,
     // At least `info`: readiness is read from the log. (An IPC channel would not do: tsx's loader
     // takes a child's IPC channel for itself and the child never starts.)

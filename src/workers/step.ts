@@ -1,4 +1,4 @@
-import { type FlowProducer, type Job, UnrecoverableError } from 'bullmq';
+import { type FlowProducer, type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { z } from 'zod';
 import type { Config } from '../lib/config.ts';
 import { errorMessage, InputError, isPermanent, PipelineError } from '../lib/errors.ts';
@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger.ts';
 import { type JobPayload, type JobResult, jobRegistry, type QueueName } from '../lib/pipeline/jobs.ts';
 import type { PipelineQueues } from '../lib/pipeline/queues.ts';
 import { finishRun } from '../lib/pipeline/run-record.ts';
+import { throttleProgress } from './progress.ts';
 
 /** What every processor may use; built once per worker process. */
 export interface WorkerDeps {
@@ -16,6 +17,8 @@ export interface WorkerDeps {
   /** Adds run flows (the schedule step enqueues runs). */
   flows: FlowProducer;
   logger: Logger;
+  /** Aborted when the process begins to shut down: jobs handed over after that are given back. */
+  stopping: AbortSignal;
 }
 
 /** The job as a processor sees it: its payload parsed, plus progress and log helpers for the board. */
@@ -28,6 +31,11 @@ export interface StepJob<Q extends QueueName> {
   /** Results of this job's children, by child job key (`<prefix>:<queue>:<id>`). */
   childrenValues(): Promise<Record<string, unknown>>;
   progress(value: number | object): Promise<void>;
+  /**
+   * Progress from a loop: fire and forget, written at most every 250 ms (the first at once, see
+   * `throttleProgress`); a failed write is logged, never thrown.
+   */
+  reportProgress(value: number | object): void;
   /** A line in the job's log, shown by the board. */
   log(line: string): Promise<void>;
 }
@@ -48,9 +56,17 @@ export function toBullProcessor<Q extends QueueName>(
   processor: StepProcessor<Q>,
   deps: WorkerDeps,
 ) {
-  return async (job: Job, _token?: string, bullSignal?: AbortSignal): Promise<JobResult<Q>> => {
+  return async (job: Job, token?: string, bullSignal?: AbortSignal): Promise<JobResult<Q>> => {
     const startedAt = Date.now();
     const log = deps.logger.child({ queue, jobId: job.id, attempt: job.attemptsMade + 1 });
+    if (deps.stopping.aborted && token !== undefined) {
+      // BullMQ can hand over a job while the worker closes (a fetch, or the next job returned with the
+      // previous one's completion, already under way). It goes back to the queue unstarted, for
+      // another worker, without using an attempt.
+      await job.moveToWait(token);
+      log.info('shutting down: job given back to the queue unstarted');
+      throw new WaitingError();
+    }
     const timeout = new AbortController();
     const timer = setTimeout(
       () =>
@@ -67,7 +83,7 @@ export function toBullProcessor<Q extends QueueName>(
       const data = parsePayload(queue, job.data);
       const runId = 'runId' in data ? data.runId : undefined;
       log.info({ runId }, 'step started');
-      const result = await abortable(processor(stepJobOf<Q>(job, data), signal), signal);
+      const result = await abortable(processor(stepJobOf<Q>(job, data, log), signal), signal);
       log.info({ runId, ms: Date.now() - startedAt }, 'step finished');
       return result;
     } catch (error) {
@@ -147,7 +163,7 @@ function parseOrThrow(schema: z.ZodType, value: unknown, what: string, code: str
   throw new InputError(`invalid ${what}: ${problems.join('; ')}`, { code });
 }
 
-function stepJobOf<Q extends QueueName>(job: Job, data: JobPayload<Q>): StepJob<Q> {
+function stepJobOf<Q extends QueueName>(job: Job, data: JobPayload<Q>, log: Logger): StepJob<Q> {
   return {
     id: job.id as string,
     data,
@@ -156,6 +172,10 @@ function stepJobOf<Q extends QueueName>(job: Job, data: JobPayload<Q>): StepJob<
     dueAt: (job.opts as { prevMillis?: number }).prevMillis ?? job.timestamp + (job.delay ?? 0),
     childrenValues: () => job.getChildrenValues(),
     progress: (value) => job.updateProgress(value),
+    reportProgress: throttleProgress(
+      (value: number | object) => job.updateProgress(value),
+      (error) => log.warn({ err: error }, 'progress not written'),
+    ),
     log: async (line) => {
       await job.log(line);
     },

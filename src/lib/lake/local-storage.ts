@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -50,39 +50,30 @@ export class LocalStorage implements StorageBackend {
 
   async put(key: string, data: Uint8Array | string): Promise<WrittenObject> {
     const file = this.pathOf(key);
-    return this.writeAtomically(key, file, async (staging) => {
-      const handle = await open(staging, 'w');
-      try {
-        await handle.writeFile(data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    });
+    await this.writeAtomically(key, file, (staging) => writeFile(staging, data, { flush: true }));
+    return { key, bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength };
   }
 
   async putStream(key: string, body: WriteBody, signal?: AbortSignal): Promise<WrittenObject> {
     const file = this.pathOf(key);
-    return this.writeAtomically(key, file, async (staging) => {
-      // The stream owns its descriptor. A stream over a borrowed `handle.fd` closes that fd when it
-      // is destroyed (autoClose or not), so `handle.close()` then fails with EBADF and that error
-      // replaces the body's own error or the AbortError.
-      const sink = createWriteStream(staging, { highWaterMark: 256 * 1024 });
+    let bytes = 0;
+    await this.writeAtomically(key, file, async (staging) => {
+      // `flush` fsyncs before the descriptor closes. The stream owns its descriptor: a stream over a
+      // borrowed `handle.fd` closes that fd when destroyed, and `handle.close()` then fails with EBADF,
+      // replacing the body's own error or the AbortError.
+      const sink = createWriteStream(staging, { highWaterMark: 256 * 1024, flush: true });
       await pipeline(body, sink, signal ? { signal } : {});
-      const handle = await open(staging, 'r+');
-      try {
-        await handle.sync(); // fsync flushes the file's data whichever descriptor wrote it
-      } finally {
-        await handle.close();
-      }
+      bytes = sink.bytesWritten;
     });
+    return { key, bytes };
   }
 
+  /** Writes to a staging file, then renames it over `file`. */
   private async writeAtomically(
     key: string,
     file: string,
     write: (staging: string) => Promise<void>,
-  ): Promise<WrittenObject> {
+  ): Promise<void> {
     const stagingDir = path.join(this.root, STAGING_PREFIX);
     const staging = path.join(stagingDir, `${randomBytes(8).toString('hex')}-${path.basename(file)}`);
     try {
@@ -90,8 +81,6 @@ export class LocalStorage implements StorageBackend {
       await write(staging);
       await mkdir(path.dirname(file), { recursive: true });
       await rename(staging, file);
-      const { size } = await stat(file);
-      return { key, bytes: size };
     } catch (error) {
       await rm(staging, { force: true });
       throw this.wrap(error, 'write', key);

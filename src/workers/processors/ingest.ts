@@ -22,7 +22,7 @@ export function ingestProcessor({ lake }: WorkerDeps): StepProcessor<'ingest'> {
         source,
         input,
         signal,
-        onProgress: (rows) => void job.progress({ rows }).catch(() => undefined),
+        onProgress: (rows) => job.reportProgress({ rows }),
       });
     } catch (error) {
       throw namingSource(error, source);

@@ -16,6 +16,7 @@ export function qualityProcessor({ lake, queues }: WorkerDeps): StepProcessor<'q
       suite,
       datasetKey: transformed.outputs.enriched.key,
       signal,
+      onProgress: job.reportProgress,
     });
     const failedChecks = report.check_results
       .filter((check) => check.status !== 'PASS' && check.severity === 'error')

@@ -17,7 +17,7 @@ export function transformProcessor({ lake }: WorkerDeps): StepProcessor<'transfo
       date,
       landingKeys,
       signal,
-      onProgress: (progress) => void job.progress(progress).catch(() => undefined),
+      onProgress: job.reportProgress,
     });
     const { cleaned, enriched, summary } = result.outputs;
     await job.log(`cleaned ${cleaned.rows} rows, enriched ${enriched.rows}, summary ${summary.rows} rows`);
