@@ -5,8 +5,8 @@ import { logger } from '../../src/lib/logger.ts';
 import { jobIds } from '../../src/lib/pipeline/jobs.ts';
 import { enqueueRuns } from '../../src/lib/pipeline/producer.ts';
 import { createRedis } from '../../src/lib/redis.ts';
-import { startWorkerRuntime } from '../../src/workers/runtime.ts';
 import { ingestProcessor } from '../../src/workers/processors/ingest.ts';
+import { startWorkerRuntime } from '../../src/workers/runtime.ts';
 import { toBullProcessor, type WorkerDeps } from '../../src/workers/step.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
 
