@@ -74,6 +74,32 @@ describe('a run end to end on BullMQ flows', () => {
     expect(await env.producer.lake.storage.exists(lakeKeys.enriched('2024-01-20'))).toBe(false);
   });
 
+  it('logs what an ingestion read, where it landed, and each warning, in order, for the board', async () => {
+    const file = path.join(env.lakeDir, '..', `${env.env.QUEUE_PREFIX}-warn.csv`);
+    const rows = [
+      'T1,2024-01-20 10:00:00,,Widget A,1,5,EU,5,web',
+      'T2,2024-01-20 11:00:00,CUST1000,,2,5,EU,10,shop',
+    ];
+    await writeFile(file, `${HEADER},channel\n${rows.join('\n')}\n`);
+    const spec = generatedRun('2024-01-20');
+    spec.sources.transactions = { kind: 'file', path: file };
+    const [outcome] = await env.run([spec]);
+    const ingest = outcome?.record?.steps.find((step) => step.name === 'ingest_transactions');
+    expect(ingest?.status).toBe('success');
+    const { warnings } = (ingest?.result ?? {}) as { warnings: string[] };
+    expect(warnings).toEqual([
+      'Unexpected columns: channel',
+      "Column 'customer_id' has 1 null values",
+      "Column 'product' has 1 null values",
+    ]);
+    const { logs } = await env.producer.queues.ingest.getJobLogs(ingest?.jobId as string);
+    expect(logs).toEqual([
+      'ingesting transactions for 2024-01-20 from file',
+      'landed 2 rows at landing/transactions/date=2024-01-20/transactions.csv; 3 warnings',
+      ...warnings.map((warning) => `warning: ${warning}`),
+    ]);
+  });
+
   it('ends partial when the quality gate fails', async () => {
     const file = path.join(env.lakeDir, '..', `${env.env.QUEUE_PREFIX}-big.csv`);
     const rows = Array.from({ length: 10 }, (_, i) => {

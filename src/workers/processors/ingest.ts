@@ -30,7 +30,8 @@ export function ingestProcessor({ lake }: WorkerDeps): StepProcessor<'ingest'> {
     await job.log(
       `landed ${result.landing.rows} rows at ${result.landing.key}; ${result.warnings.length} warnings`,
     );
-    for (const warning of result.warnings) await job.log(`warning: ${warning}`);
+    // Sent together, not one round trip after another; one connection keeps them in order.
+    await Promise.all(result.warnings.map((warning) => job.log(`warning: ${warning}`)));
     return result;
   };
 }
