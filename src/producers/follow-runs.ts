@@ -1,7 +1,7 @@
 import { Job, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '../lib/errors.ts';
-import { jobIds, QUEUE_NAMES, type RunStatus } from '../lib/pipeline/jobs.ts';
+import { jobIds, type QueueName, type RunStatus } from '../lib/pipeline/jobs.ts';
 import type { Producer } from '../lib/pipeline/producer.ts';
 import { type RunRecord, readRunRecord } from '../lib/pipeline/run-record.ts';
 import { createRedis } from '../lib/redis.ts';
@@ -55,19 +55,21 @@ export class RunFollower {
     }
   }
 
-  /** Subscribes to every pipeline queue's events. */
-  static async open(
-    producer: Producer,
-    onStep: (event: StepEvent) => void = () => undefined,
-  ): Promise<RunFollower> {
+  /**
+   * Subscribes to queue events: the root (`quality`) queue's, which end every run (a failed step fails
+   * its parents up to the root), plus ingest's and transform's when `onStep` wants each step's end.
+   * Each subscription reads every event of its queue, so a follower without `onStep` costs a third.
+   */
+  static async open(producer: Producer, onStep?: (event: StepEvent) => void): Promise<RunFollower> {
     const { config } = producer;
-    const connections = QUEUE_NAMES.map(() => createRedis(config.REDIS_URL, 'worker'));
-    const events = QUEUE_NAMES.map(
+    const names: QueueName[] = onStep ? ['ingest', 'transform', 'quality'] : ['quality'];
+    const connections = names.map(() => createRedis(config.REDIS_URL, 'worker'));
+    const events = names.map(
       (name, i) =>
         new QueueEvents(name, { connection: connections[i] as Redis, prefix: config.QUEUE_PREFIX }),
     );
     await Promise.all(events.map((queueEvents) => queueEvents.waitUntilReady()));
-    return new RunFollower(producer, events, connections, onStep);
+    return new RunFollower(producer, events, connections, onStep ?? (() => undefined));
   }
 
   /**
