@@ -30,10 +30,9 @@ export interface StepJob<Q extends QueueName> {
   dueAt: number;
   /** Results of this job's children, by child job key (`<prefix>:<queue>:<id>`). */
   childrenValues(): Promise<Record<string, unknown>>;
-  progress(value: number | object): Promise<void>;
   /**
-   * Progress from a loop: fire and forget, written at most every 250 ms (the first at once, see
-   * `throttleProgress`); a failed write is logged, never thrown.
+   * Progress for the board, from a loop: fire and forget, written at most every 250 ms within a stage
+   * (see `throttleProgress`); a failed write is logged, never thrown.
    */
   reportProgress(value: number | object): void;
   /** A line in the job's log, shown by the board. */
@@ -171,7 +170,6 @@ function stepJobOf<Q extends QueueName>(job: Job, data: JobPayload<Q>, log: Logg
     // Jobs a job scheduler produces carry their fire time as `prevMillis`.
     dueAt: (job.opts as { prevMillis?: number }).prevMillis ?? job.timestamp + (job.delay ?? 0),
     childrenValues: () => job.getChildrenValues(),
-    progress: (value) => job.updateProgress(value),
     reportProgress: throttleProgress(
       (value: number | object) => job.updateProgress(value),
       (error) => log.warn({ err: error }, 'progress not written'),
