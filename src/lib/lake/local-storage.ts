@@ -17,6 +17,8 @@ import type { StorageBackend, WriteBody, WrittenObject } from './storage.ts';
 export class LocalStorage implements StorageBackend {
   readonly url: string;
   readonly root: string;
+  /** The staging directory's creation, once per instance (see `writeAtomically`). */
+  private stagingReady: Promise<void> | undefined;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -68,7 +70,11 @@ export class LocalStorage implements StorageBackend {
     return { key, bytes };
   }
 
-  /** Writes to a staging file, then renames it over `file`. */
+  /**
+   * Writes to a staging file, then renames it over `file`. The staging directory is made once per
+   * instance, and a target directory only when the rename finds it missing: a steady stream of writes
+   * makes no `mkdir` calls (two of a small object's seven file-system calls before).
+   */
   private async writeAtomically(
     key: string,
     file: string,
@@ -77,11 +83,18 @@ export class LocalStorage implements StorageBackend {
     const stagingDir = path.join(this.root, STAGING_PREFIX);
     const staging = path.join(stagingDir, `${randomBytes(8).toString('hex')}-${path.basename(file)}`);
     try {
-      await mkdir(stagingDir, { recursive: true });
+      this.stagingReady ??= mkdir(stagingDir, { recursive: true }).then(() => undefined);
+      await this.stagingReady;
       await write(staging);
-      await mkdir(path.dirname(file), { recursive: true });
-      await rename(staging, file);
+      await rename(staging, file).catch(async (error: unknown) => {
+        if (!isMissing(error)) throw error;
+        await mkdir(path.dirname(file), { recursive: true });
+        await rename(staging, file);
+      });
     } catch (error) {
+      // Made again by the next write: it may have failed, or been removed since (then the staging
+      // file's ENOENT is reported as a retryable I/O error, not as a missing object).
+      this.stagingReady = undefined;
       await rm(staging, { force: true });
       throw this.wrap(error, 'write', key);
     }
@@ -137,7 +150,7 @@ export class LocalStorage implements StorageBackend {
 
   private wrap(error: unknown, operation: string, key: string): Error {
     if (error instanceof StorageError || (error as Error)?.name === 'AbortError') return error as Error;
-    if (isMissing(error)) {
+    if (isMissing(error) && operation !== 'write') {
       return new StorageError(`object not found: ${key} in ${this.url}`, {
         code: 'NOT_FOUND',
         retryable: false,
