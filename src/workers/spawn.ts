@@ -11,7 +11,8 @@ const DIST_ENTRY = path.join(ROOT, 'dist/workers/main.js');
 /**
  * V8's old-space limit for worker processes (MB), as `npm run worker` sets it; a `--max-old-space-size`
  * in NODE_OPTIONS or `nodeArgs` wins. V8 sizes its heap from the limit: under the default (about 4 GB
- * here) a worker's peak RSS at 1M rows was 210-220 MB, with this one 160-180 MB (docs/performance.md).
+ * here) a worker's peak RSS in the 1M-row bench was about 215 MB, with this one 155-177 MB
+ * (docs/performance.md).
  */
 export const WORKER_HEAP_LIMIT_MB = 1024;
 

@@ -73,7 +73,8 @@ export class LocalStorage implements StorageBackend {
   /**
    * Writes to a staging file, then renames it over `file`. The staging directory is made once per
    * instance, and a target directory only when the rename finds it missing: a steady stream of writes
-   * makes no `mkdir` calls (two of a small object's seven file-system calls before).
+   * makes no `mkdir` calls. With `flush` and no `stat`, a small object takes five file-system calls
+   * (open, write, fsync, close, rename) instead of eight to ten.
    */
   private async writeAtomically(
     key: string,
