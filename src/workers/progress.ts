@@ -1,27 +1,37 @@
-/** How often a step may write its progress to Redis, at most (ms). */
-export const PROGRESS_INTERVAL_MS = 250;
+/** Progress timing; see {@link throttleProgress}. */
+export interface ProgressTiming {
+  /** Nothing is written until the step has run this long (ms); default 50. */
+  quietMs?: number;
+  /** The minimum time between two writes within a stage (ms); default 250. */
+  intervalMs?: number;
+  /** The clock, in ms; default `performance.now` (tests pass their own). */
+  now?: () => number;
+}
 
 /**
- * Returns a fire-and-forget progress reporter for one job. A value is sent at once when it is the first
- * or names a new `stage`; within a stage, at most one per `intervalMs` (values in between are dropped).
- * So a streaming step's per-batch reports cost a few Redis writes a second instead of one per batch
- * (about 4,000 per million rows otherwise, each a script call and a queue event), and the board still
- * sees every stage begin. A failed write goes to `onError` and never fails the step.
+ * Returns a fire-and-forget progress reporter for one job. Nothing is written in the step's first
+ * `quietMs` (a notebook-size step ends sooner and costs no progress writes); after that a value is
+ * written when it names a new `stage`, else at most one per `intervalMs` (values in between are
+ * dropped). So a streaming step's per-batch reports cost a few Redis writes a second instead of one
+ * per batch (about 4,000 per million rows otherwise, each a script call and a queue event), and the
+ * board sees each stage of a longer step begin. A failed write goes to `onError` and never fails the
+ * step.
  * @param send writes one value (BullMQ's `job.updateProgress`)
- * @param intervalMs the minimum time between writes within a stage; default {@link PROGRESS_INTERVAL_MS}
  */
 export function throttleProgress<T extends number | object>(
   send: (value: T) => Promise<unknown>,
   onError: (error: unknown) => void,
-  intervalMs = PROGRESS_INTERVAL_MS,
+  { quietMs = 50, intervalMs = 250, now = () => performance.now() }: ProgressTiming = {},
 ): (value: T) => void {
+  const startedAt = now();
   let lastSentAt = Number.NEGATIVE_INFINITY;
   let lastStage: unknown;
   return (value) => {
-    const now = performance.now();
+    const at = now();
+    if (at - startedAt < quietMs) return;
     const stage = typeof value === 'object' ? (value as { stage?: unknown }).stage : undefined;
-    if (stage === lastStage && now - lastSentAt < intervalMs) return;
-    lastSentAt = now;
+    if (stage === lastStage && at - lastSentAt < intervalMs) return;
+    lastSentAt = at;
     lastStage = stage;
     send(value).catch(onError);
   };

@@ -31,8 +31,9 @@ export interface StepJob<Q extends QueueName> {
   /** Results of this job's children, by child job key (`<prefix>:<queue>:<id>`). */
   childrenValues(): Promise<Record<string, unknown>>;
   /**
-   * Progress for the board, from a loop: fire and forget, written at most every 250 ms within a stage
-   * (see `throttleProgress`); a failed write is logged, never thrown.
+   * Progress for the board, from a loop: fire and forget; nothing in a step's first 50 ms, then a new
+   * stage at once and at most one value per 250 ms within a stage (see `throttleProgress`); a failed
+   * write is logged, never thrown.
    */
   reportProgress(value: number | object): void;
   /** A line in the job's log, shown by the board. */

@@ -72,10 +72,13 @@ export function planSteps(payload: QualityPayload): StepPlan[] {
 export async function collectSteps(queues: PipelineQueues, payload: QualityPayload): Promise<StepRecord[]> {
   return Promise.all(
     planSteps(payload).map(async (plan) => {
-      const job = await Job.fromId(queues[plan.queue], plan.jobId);
+      // Both at once: one round trip per step instead of two.
+      const [job, state] = await Promise.all([
+        Job.fromId(queues[plan.queue], plan.jobId),
+        queues[plan.queue].getJobState(plan.jobId),
+      ]);
       if (!job)
         return { ...plan, status: 'missing', attempts: 0, startedAt: null, endedAt: null, durationMs: null };
-      const state = await job.getState();
       const status = state === 'completed' ? 'success' : state;
       return {
         ...plan,
