@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Job } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,12 +9,23 @@ import { readRunRecord } from '../../src/lib/pipeline/run-record.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
 
 let env: PipelineEnv;
+/** Input files a test wrote beside its lake; removed after it. */
+const inputFiles: string[] = [];
 beforeEach(async () => {
   env = await createPipelineEnv();
 });
 afterEach(async () => {
   await env.close();
+  await Promise.all(inputFiles.splice(0).map((file) => rm(file, { force: true })));
 });
+
+/** Writes an input file beside the test's lake (the lake is only for what the pipeline writes). */
+async function inputFile(name: string, text: string): Promise<string> {
+  const file = path.join(env.lakeDir, '..', `${env.env.QUEUE_PREFIX}-${name}`);
+  inputFiles.push(file);
+  await writeFile(file, text);
+  return file;
+}
 
 const HEADER = 'transaction_id,timestamp,customer_id,product,quantity,unit_price,region,total_amount';
 
@@ -58,8 +69,10 @@ describe('a run end to end on BullMQ flows', () => {
   });
 
   it('fails the run at once when an ingestion is missing required columns', async () => {
-    const file = path.join(env.lakeDir, '..', `${env.env.QUEUE_PREFIX}-bad.csv`);
-    await writeFile(file, 'transaction_id,timestamp,product\nT1,2024-01-20 10:00:00,Widget A\n');
+    const file = await inputFile(
+      'bad.csv',
+      'transaction_id,timestamp,product\nT1,2024-01-20 10:00:00,Widget A\n',
+    );
     const spec = generatedRun('2024-01-20');
     spec.sources.transactions = { kind: 'file', path: file };
     const [outcome] = await env.run([spec]);
@@ -75,12 +88,11 @@ describe('a run end to end on BullMQ flows', () => {
   });
 
   it('logs what an ingestion read, where it landed, and each warning, in order, for the board', async () => {
-    const file = path.join(env.lakeDir, '..', `${env.env.QUEUE_PREFIX}-warn.csv`);
     const rows = [
       'T1,2024-01-20 10:00:00,,Widget A,1,5,EU,5,web',
       'T2,2024-01-20 11:00:00,CUST1000,,2,5,EU,10,shop',
     ];
-    await writeFile(file, `${HEADER},channel\n${rows.join('\n')}\n`);
+    const file = await inputFile('warn.csv', `${HEADER},channel\n${rows.join('\n')}\n`);
     const spec = generatedRun('2024-01-20');
     spec.sources.transactions = { kind: 'file', path: file };
     const [outcome] = await env.run([spec]);
@@ -101,12 +113,11 @@ describe('a run end to end on BullMQ flows', () => {
   });
 
   it('ends partial when the quality gate fails', async () => {
-    const file = path.join(env.lakeDir, '..', `${env.env.QUEUE_PREFIX}-big.csv`);
     const rows = Array.from({ length: 10 }, (_, i) => {
       const total = i < 2 ? '20000' : '100';
       return `T${i},2024-01-20 1${i % 10}:00:00,CUST1000,Widget A,1,${total},EU,${total}`;
     });
-    await writeFile(file, `${HEADER}\n${rows.join('\n')}\n`);
+    const file = await inputFile('big.csv', `${HEADER}\n${rows.join('\n')}\n`);
     const spec = generatedRun('2024-01-20');
     spec.sources.transactions = { kind: 'file', path: file };
     const [outcome] = await env.run([spec]);

@@ -52,8 +52,8 @@ describe('a job handed over during shutdown', () => {
       expect(await job.getState()).toBe('active');
       stopping.abort();
 
-      const process = toBullProcessor('ingest', ingestProcessor(deps), deps);
-      await expect(process(job, token)).rejects.toMatchObject({ name: 'WaitingError' });
+      const processJob = toBullProcessor('ingest', ingestProcessor(deps), deps);
+      await expect(processJob(job, token)).rejects.toMatchObject({ name: 'WaitingError' });
 
       const returned = (await Job.fromId(producer.queues.ingest, job.id as string)) as Job;
       expect(await returned.getState()).toBe('waiting');
