@@ -1,6 +1,8 @@
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataLake } from '../../src/lib/lake/data-lake.ts';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
@@ -159,6 +161,34 @@ describe('transformDate: enrichment', () => {
       code: 'DUPLICATE_KEY',
       location: { source: 'products', column: 'product' },
     });
+  });
+
+  it('closes every object it opened when a dimension table is refused', async () => {
+    const lake = await lakeWith(
+      ['T1,2024-01-20 10:00:00,C1,Widget A,1,5,EU,5'],
+      `${CUSTOMERS}\nC1,Again,Silver,2020-01-01,1`,
+    );
+    // The transactions object opens while the dimensions load: it must be closed too.
+    const opened: Readable[] = [];
+    const storage = new Proxy(lake.storage, {
+      get(target, property) {
+        if (property === 'getStream') {
+          return async (key: string) => {
+            const stream = await target.getStream(key);
+            opened.push(stream);
+            return stream;
+          };
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await expect(
+      transformDate({ lake: new DataLake(storage), runId: 'test', date: DATE }),
+    ).rejects.toMatchObject({ code: 'DUPLICATE_KEY' });
+    expect(opened).toHaveLength(3);
+    await Promise.all(opened.map((stream) => (stream.destroyed ? undefined : once(stream, 'close'))));
+    expect(opened.every((stream) => stream.destroyed)).toBe(true);
   });
 
   it('refuses a product cost that is not a number', async () => {

@@ -54,15 +54,24 @@ export async function transformDate(options: TransformOptions): Promise<Transfor
   signal?.throwIfAborted();
   const keys = await resolveKeys(lake, date, options.landingKeys);
 
-  const [customers, products] = await Promise.all([
-    readDimension(lake, keys.customers, 'customers', date),
-    readDimension(lake, keys.products, 'products', date),
-  ]);
-  const customerTable = buildCustomerTable(customers.header, customers.rows, keys.customers);
-  const productTable = buildProductTable(products.header, products.rows, keys.products);
+  // The transactions object opens (metadata, stream, header) while the dimension tables load; an error
+  // of the dimensions is reported first, as when they were read first, and closes it.
+  const opening = openLanding(lake, keys.transactions, 'transactions', date, options.batchSize);
+  opening.catch(() => undefined); // awaited below; observed now so an early rejection is not unhandled
+  let dimensions: Awaited<ReturnType<typeof loadDimensions>>;
+  try {
+    dimensions = await loadDimensions(lake, keys, date);
+  } catch (error) {
+    void opening.then(
+      (input) => input.close(),
+      () => undefined,
+    );
+    throw error;
+  }
+  const { customers, products, customerTable, productTable } = dimensions;
   onProgress?.({ stage: 'dimensions', rows: customers.rows.length + products.rows.length });
 
-  const transactions = await openLanding(lake, keys.transactions, 'transactions', date, options.batchSize);
+  const transactions = await opening;
   const writers: CsvObjectWriter[] = [];
   try {
     const col = columnIndices(transactions.header, TRANSACTION_INPUT, keys.transactions);
@@ -150,6 +159,17 @@ async function resolveKeys(
     given.products ?? latestSnapshotKey(lake, 'products', date),
   ]);
   return { transactions: given.transactions ?? lakeKeys.landing('transactions', date), customers, products };
+}
+
+/** Reads both dimension objects and keys them for the joins. */
+async function loadDimensions(lake: DataLake, keys: Record<SourceName, string>, date: string) {
+  const [customers, products] = await Promise.all([
+    readDimension(lake, keys.customers, 'customers', date),
+    readDimension(lake, keys.products, 'products', date),
+  ]);
+  const customerTable = buildCustomerTable(customers.header, customers.rows, keys.customers);
+  const productTable = buildProductTable(products.header, products.rows, keys.products);
+  return { customers, products, customerTable, productTable };
 }
 
 /** Reads a (small) dimension object whole, keeping its reference. */
