@@ -6,8 +6,12 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { StorageError } from '../errors.ts';
+import { readHead } from './body-head.ts';
 import { assertValidKey, assertValidPrefix, STAGING_PREFIX } from './keys.ts';
 import type { StorageBackend, WriteBody, WrittenObject } from './storage.ts';
+
+/** Objects up to this size are written with one `writeFile`; larger ones stream (see `putStream`). */
+const SMALL_OBJECT_BYTES = 256 * 1024;
 
 /**
  * A lake in a local directory (or a shared volume). Writes go to `<root>/.staging/` first and are
@@ -60,11 +64,19 @@ export class LocalStorage implements StorageBackend {
     const file = this.pathOf(key);
     let bytes = 0;
     await this.writeAtomically(key, file, async (staging) => {
+      // A body that ends within the first chunk's worth is written with one call: a write stream and
+      // its pipeline cost about 0.6 ms of CPU more per object, and most objects of a small run are small.
+      const head = await readHead(body, SMALL_OBJECT_BYTES, signal);
+      if (head.whole) {
+        await writeFile(staging, head.data, { flush: true });
+        bytes = head.data.length;
+        return;
+      }
       // `flush` fsyncs before the descriptor closes. The stream owns its descriptor: a stream over a
       // borrowed `handle.fd` closes that fd when destroyed, and `handle.close()` then fails with EBADF,
       // replacing the body's own error or the AbortError.
-      const sink = createWriteStream(staging, { highWaterMark: 256 * 1024, flush: true });
-      await pipeline(body, sink, signal ? { signal } : {});
+      const sink = createWriteStream(staging, { highWaterMark: SMALL_OBJECT_BYTES, flush: true });
+      await pipeline(head.rest, sink, signal ? { signal } : {});
       bytes = sink.bytesWritten;
     });
     return { key, bytes };
