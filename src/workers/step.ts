@@ -1,5 +1,6 @@
 import { type FlowProducer, type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { z } from 'zod';
+import { abortable } from '../lib/abort.ts';
 import type { Config } from '../lib/config.ts';
 import { errorMessage, InputError, isPermanent, PipelineError } from '../lib/errors.ts';
 import type { DataLake } from '../lib/lake/data-lake.ts';
@@ -179,16 +180,6 @@ function stepJobOf<Q extends QueueName>(job: Job, data: JobPayload<Q>, log: Logg
       await job.log(line);
     },
   };
-}
-
-/** Rejects as soon as the signal aborts, even if the work ignores it (a stuck call must not hold the job). */
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /**

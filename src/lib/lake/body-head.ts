@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import type { WriteBody } from './storage.ts';
+import { abortable, abortError } from '../abort.ts';
+import { chunkBuffer, type WriteBody } from './storage.ts';
 
 /** A body read up to a limit: whole (`data`), or as a stream of all of it (`rest`). */
 export type BodyHead = { whole: true; data: Buffer } | { whole: false; rest: Readable };
@@ -22,11 +23,10 @@ export async function readHead(body: WriteBody, limit: number, signal?: AbortSig
   let size = 0;
   try {
     while (size < limit) {
-      if (signal?.aborted) throw abortError(signal);
-      const next = await abortable(iterator.next(), signal);
+      const next = await abortable(iterator.next(), signal, abortError);
       if (next.done)
         return { whole: true, data: head.length === 1 ? (head[0] as Buffer) : Buffer.concat(head) };
-      const chunk = toBuffer(next.value);
+      const chunk = chunkBuffer(next.value);
       head.push(chunk);
       size += chunk.length;
     }
@@ -43,24 +43,4 @@ export async function readHead(body: WriteBody, limit: number, signal?: AbortSig
     }
   }
   return { whole: false, rest: Readable.from(everything(), { objectMode: false }) };
-}
-
-function toBuffer(value: Uint8Array | string): Buffer {
-  if (typeof value === 'string') return Buffer.from(value);
-  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-}
-
-/** `promise`, or an AbortError as soon as the signal (not aborted yet) aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-function abortError(signal: AbortSignal): Error {
-  const error = new Error('The operation was aborted', { cause: signal.reason });
-  return Object.assign(error, { name: 'AbortError', code: 'ABORT_ERR' });
 }

@@ -10,12 +10,13 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { abortError } from '../abort.ts';
 import { ConfigError, StorageError } from '../errors.ts';
 import { assertValidKey, assertValidPrefix, STAGING_PREFIX } from './keys.ts';
 import { compareCodePoints } from './local-storage.ts';
 import type { LakeConfig } from './open-lake.ts';
 import { type S3ErrorContext, toStorageError } from './s3-errors.ts';
-import { abortError, bodyError, bodyOf, type RelayCounter, relay, relayDownload } from './s3-streams.ts';
+import { bodyError, bodyOf, type RelayCounter, relay, relayDownload } from './s3-streams.ts';
 import { parseS3Url } from './s3-url.ts';
 import type { StorageBackend, WriteBody, WrittenObject } from './storage.ts';
 

@@ -1,8 +1,9 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { abortError } from '../abort.ts';
 import { StorageError } from '../errors.ts';
 import { type S3ErrorContext, toStorageError } from './s3-errors.ts';
-import type { WriteBody } from './storage.ts';
+import { chunkBuffer, type WriteBody } from './storage.ts';
 
 /** Byte count and body failure of one stream write, filled in by {@link relay}. */
 export interface RelayCounter {
@@ -46,13 +47,7 @@ export async function* relay(
         ended = true;
         return;
       }
-      const chunk = next.value;
-      const buffer =
-        typeof chunk === 'string'
-          ? Buffer.from(chunk)
-          : Buffer.isBuffer(chunk)
-            ? chunk
-            : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const buffer = chunkBuffer(next.value);
       counter.bytes += buffer.byteLength;
       yield buffer;
     }
@@ -87,14 +82,6 @@ export function relayDownload(body: Readable, mapError: (error: unknown) => Erro
   out.once('close', () => body.destroy());
   body.pipe(out);
   return out;
-}
-
-/** The error Node's own stream utilities raise on abort, so callers can test `name === 'AbortError'`. */
-export function abortError(signal: AbortSignal): Error {
-  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), {
-    name: 'AbortError',
-    code: 'ABORT_ERR',
-  });
 }
 
 /** A failing body is the caller's error: keep ours and aborts as they are, wrap the rest. */

@@ -9,6 +9,12 @@ export interface WrittenObject {
 /** Bytes for a streaming write: a Node stream or any async iterable of chunks. */
 export type WriteBody = Readable | AsyncIterable<Uint8Array | string>;
 
+/** A chunk of a {@link WriteBody} as a Buffer (a view, not a copy, of a Uint8Array). */
+export function chunkBuffer(chunk: Uint8Array | string): Buffer {
+  if (typeof chunk === 'string') return Buffer.from(chunk);
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
 /**
  * The storage contract every lake backend keeps (local directory, S3). Keys are validated by the
  * backend (see `assertValidKey`); a missing object is a non-retryable `StorageError` with code
