@@ -68,30 +68,40 @@ export function planSteps(payload: QualityPayload): StepPlan[] {
   ];
 }
 
-/** Reads every step's job back from BullMQ (missing jobs, e.g. removed by retention, show as `missing`). */
-export async function collectSteps(queues: PipelineQueues, payload: QualityPayload): Promise<StepRecord[]> {
-  return Promise.all(
-    planSteps(payload).map(async (plan) => {
-      // Both at once: one round trip per step instead of two.
-      const [job, state] = await Promise.all([
-        Job.fromId(queues[plan.queue], plan.jobId),
-        queues[plan.queue].getJobState(plan.jobId),
-      ]);
-      if (!job)
-        return { ...plan, status: 'missing', attempts: 0, startedAt: null, endedAt: null, durationMs: null };
-      const status = state === 'completed' ? 'success' : state;
-      return {
-        ...plan,
-        status,
-        attempts: job.attemptsMade,
-        startedAt: iso(job.processedOn),
-        endedAt: iso(job.finishedOn),
-        durationMs: job.processedOn && job.finishedOn ? job.finishedOn - job.processedOn : null,
-        ...(state === 'completed' ? { result: job.returnvalue } : {}),
-        ...(job.failedReason && state === 'failed' ? { error: job.failedReason } : {}),
-      } satisfies StepRecord;
-    }),
-  );
+/** Reads a step's job back from BullMQ (a missing job, e.g. removed by retention, shows as `missing`). */
+async function readStep(queues: PipelineQueues, plan: StepPlan): Promise<StepRecord> {
+  // Both at once: one round trip instead of two.
+  const [job, state] = await Promise.all([
+    Job.fromId(queues[plan.queue], plan.jobId),
+    queues[plan.queue].getJobState(plan.jobId),
+  ]);
+  if (!job)
+    return { ...plan, status: 'missing', attempts: 0, startedAt: null, endedAt: null, durationMs: null };
+  const status = state === 'completed' ? 'success' : state;
+  return {
+    ...plan,
+    status,
+    attempts: job.attemptsMade,
+    startedAt: iso(job.processedOn),
+    endedAt: iso(job.finishedOn),
+    durationMs: job.processedOn && job.finishedOn ? job.finishedOn - job.processedOn : null,
+    ...(state === 'completed' ? { result: job.returnvalue } : {}),
+    ...(job.failedReason && state === 'failed' ? { error: job.failedReason } : {}),
+  };
+}
+
+/** The step that ends the run, from what it knows of itself (its job is not read back). */
+function endingStep(plan: StepPlan, ending: EndingStep, endedAt: number): StepRecord {
+  return {
+    ...plan,
+    status: ending.status,
+    attempts: ending.attempts,
+    startedAt: iso(ending.startedAt),
+    endedAt: iso(endedAt),
+    durationMs: endedAt - ending.startedAt,
+    ...(ending.result !== undefined ? { result: ending.result } : {}),
+    ...(ending.error !== undefined ? { error: ending.error } : {}),
+  };
 }
 
 /**
@@ -142,7 +152,7 @@ export interface EndingStep {
 
 /**
  * Writes the run record when a run ends: called by the quality step when it finishes, and by any
- * step that fails for good. Reads the plan from the root job, every step's state from BullMQ, and
+ * step that fails for good. Reads the plan from the root job, every other step's state from BullMQ, and
  * derives status, errors and lineage.
  */
 export async function finishRun(options: {
@@ -164,25 +174,17 @@ export async function finishRun(options: {
   }
   // A job that only claims the run id (added by hand, with a payload that failed its schema) must not
   // write the record of a run it is not part of.
-  if (!planSteps(root.data).some((step) => step.jobId === ending.jobId)) {
+  const plans = planSteps(root.data);
+  if (!plans.some((plan) => plan.jobId === ending.jobId)) {
     throw new PipelineError(`job ${ending.jobId} is not a step of run ${runId}; no run record written`, {
       code: 'NOT_A_STEP',
     });
   }
   const endedAt = Date.now();
-  const steps = (await collectSteps(queues, root.data)).map((step) =>
-    step.jobId === ending.jobId
-      ? {
-          ...step,
-          status: ending.status,
-          attempts: ending.attempts,
-          startedAt: iso(ending.startedAt),
-          endedAt: iso(endedAt),
-          durationMs: endedAt - ending.startedAt,
-          ...(ending.result !== undefined ? { result: ending.result } : {}),
-          ...(ending.error !== undefined ? { error: ending.error } : {}),
-        }
-      : step,
+  const steps = await Promise.all(
+    plans.map((plan) =>
+      plan.jobId === ending.jobId ? endingStep(plan, ending, endedAt) : readStep(queues, plan),
+    ),
   );
   const quality = options.quality ?? null;
   const record: RunRecord = {
