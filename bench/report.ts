@@ -21,6 +21,10 @@ export interface ConfigurationSummary {
   wallsMs: number[];
   /** Median over repeats of the workers' CPU seconds, summed over workers. */
   workerCpuSeconds: number;
+  /** Of those, median over repeats: the workers' main threads (JavaScript), summed over workers. */
+  mainThreadCpuSeconds: number;
+  /** Median over repeats of worker CPU ÷ wall: cores the workers kept busy (1 worker: above 1 with its GC threads). */
+  workerCores: number;
   /** Median over repeats of the share of the machine used by anything else (the noise). */
   otherLoad: number;
 }
@@ -51,11 +55,14 @@ export function summarize(figures: ConfigurationFigures): ConfigurationSummary {
     peakSinceReset: figures.peakSinceReset,
     outputsIdentical: backfills.every((b) => JSON.stringify(b.outputs) === first),
     wallsMs: backfills.map((b) => b.wallMs),
-    workerCpuSeconds: median(backfills.map((b) => b.cpu.workers.reduce((sum, value) => sum + value, 0))),
+    workerCpuSeconds: median(backfills.map((b) => workerCpu(b.cpu.workers))),
+    mainThreadCpuSeconds: median(backfills.map((b) => b.cpu.threads.main ?? 0)),
+    workerCores: median(backfills.map((b) => workerCpu(b.cpu.workers) / (b.wallMs / 1000))),
     otherLoad: median(backfills.map((b) => b.cpu.otherShare)),
   };
 }
 
+const workerCpu = (perWorker: number[]) => perWorker.reduce((sum, value) => sum + value, 0);
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const rate = (perSecond: number) =>
   perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)}M` : `${Math.round(perSecond / 1000)}k`;
@@ -72,7 +79,7 @@ export function backfillTable(summaries: ConfigurationSummary[]): string {
     'ingest s (rows/s)',
     'transform s (rows/s)',
     'quality s (rows/s)',
-    'worker CPU s',
+    'worker CPU s (main threads)',
     'peak RSS MB/worker',
     'idle RSS MB',
     'other load',
@@ -85,7 +92,7 @@ export function backfillTable(summaries: ConfigurationSummary[]): string {
     seconds(s.wallMs),
     rate(s.rowsPerSecond),
     ...STAGES.map((name) => `${seconds(s.stages[name].spanMs)} (${rate(s.stages[name].rowsPerSecond)})`),
-    s.workerCpuSeconds.toFixed(1),
+    `${s.workerCpuSeconds.toFixed(1)} (${s.mainThreadCpuSeconds.toFixed(1)})`,
     s.peakRssMb.map((mb) => Math.round(mb)).join(' / '),
     s.startupRssMb.map((mb) => Math.round(mb)).join(' / '),
     `${Math.round(s.otherLoad * 100)}%`,

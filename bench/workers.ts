@@ -108,12 +108,32 @@ async function newestSource(dir: string): Promise<number> {
 /** Clock ticks per second of /proc's CPU counters (USER_HZ; 100 on Linux builds in use). */
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
-export async function procCpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+/** CPU seconds (user + system) a process, or one of its threads, has used so far, from /proc's stat. */
+export async function procCpuSeconds(pid: number, tid?: string): Promise<number> {
+  const stat = await readFile(tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces) start at state; utime and stime follow.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds a process has used so far per thread name (/proc/<pid>/task/<tid>/comm): the main
+ * thread as `main`, V8's platform workers (garbage collection, concurrent compilation), libuv's pool
+ * (file system), and the rest. Threads that ended are not counted.
+ */
+export async function procThreadCpuSeconds(pid: number): Promise<Record<string, number>> {
+  const byName: Record<string, number> = {};
+  const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  for (const tid of tids) {
+    try {
+      const name =
+        tid === String(pid) ? 'main' : (await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8')).trim();
+      byName[name] = (byName[name] ?? 0) + (await procCpuSeconds(pid, tid));
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+  return byName;
 }
 
 /** Busy CPU seconds of the whole machine so far (every core, every process), from /proc/stat. */
