@@ -37,6 +37,7 @@ const CASES: Record<string, string> = {
   unicode: 'name,value\nélan,ǆ\n"日本, 語",😀\n',
   'only header': 'a,b,c\n',
   'wrong width': 'a,b\n1,2\n3\n',
+  'too wide': 'a,b\n1,2\n3,4,5\n',
   'unclosed quote': 'a,b\n"1,2\n',
   'text after closing quote': 'a,b\n"1"x,2\n',
   'quote in unquoted field': 'a,b\n1"2,3\n',

@@ -51,6 +51,7 @@ export async function readCsvFast(
     throw error;
   }
   const width = header.length;
+  parser.expectWidth(width);
   if (options.columns) parser.keepOnly(options.columns(header), width);
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
 
@@ -124,6 +125,17 @@ class RecordParser {
     private readonly maxRecord: number,
     private readonly location: ErrorLocation,
   ) {}
+
+  /**
+   * Rows are copies of this array of `''`s, one per header column (see {@link newRow} for why a copy).
+   * Empty until the header is read.
+   */
+  private template: string[] = [];
+
+  /** Sets the width of the rows to come: the header's. */
+  expectWidth(width: number): void {
+    this.template = Array.from({ length: width }, () => '');
+  }
 
   keepOnly(columns: Iterable<number>, width: number): void {
     this.keep = new Uint8Array(width);
@@ -248,12 +260,19 @@ class RecordParser {
     const keep = this.keep;
     // Field by field with indexOf, measured faster than slicing the line and splitting it; with
     // `keep`, only the kept columns are copied out and the others read as ''.
-    const fields = newRow();
-    for (let from = i; ; ) {
+    // A copy of the template has the header's width as its capacity, so filling it never regrows it.
+    const fields = this.template.slice();
+    const width = fields.length;
+    for (let from = i, k = 0; ; k++) {
       let to = text.indexOf(delimiter, from);
       if (to < 0 || to > end) to = end;
-      fields.push(keep === undefined || keep[fields.length] === 1 ? text.slice(from, to) : '');
-      if (to === end) return fields;
+      const value = keep === undefined || keep[k] === 1 ? text.slice(from, to) : '';
+      if (k < width) fields[k] = value;
+      else fields.push(value);
+      if (to === end) {
+        if (k + 1 < width) fields.length = k + 1;
+        return fields;
+      }
       from = to + 1;
     }
   }
