@@ -15,8 +15,8 @@ import {
   machineBusySeconds,
   type ProcMemory,
   procCpuSeconds,
+  procMainThreadCpuSeconds,
   procMemory,
-  procThreadCpuSeconds,
   resetPeak,
   startWorkers,
 } from './workers.ts';
@@ -46,11 +46,10 @@ export interface CpuFigures {
   /** `other` as a share of the machine's capacity during the backfill (cores × wall). */
   otherShare: number;
   /**
-   * The workers' CPU seconds by thread name, summed over workers: `main` (JavaScript), V8's platform
-   * workers (garbage collection, optimizing compilation), libuv's pool (file system). What runs off
-   * the main thread is what one worker already takes from the second core.
+   * Of the workers' CPU, their main threads' (JavaScript), summed over workers. The rest ran on V8's
+   * and libuv's threads: what one worker already takes from a second core.
    */
-  threads: Record<string, number>;
+  mainThreads: number;
 }
 
 export interface ConfigurationOptions {
@@ -98,30 +97,27 @@ export async function measureConfiguration(options: ConfigurationOptions): Promi
       for (const pid of pids) peakSinceReset = (await resetPeak(pid)) && peakSinceReset;
       log(`  ${dataset.rows} rows, ${options.workers} worker(s): backfill ${r + 1}/${options.repeat}…`);
       const cpuBefore = await Promise.all(pids.map((pid) => procCpuSeconds(pid)));
-      const threadsBefore = await Promise.all(pids.map((pid) => procThreadCpuSeconds(pid)));
+      const mainBefore = await Promise.all(pids.map((pid) => procMainThreadCpuSeconds(pid)));
       const busyBefore = await machineBusySeconds();
       const figures = await runBackfill(producer, follower, backfillSpecs(dataset, `${prefix}r${r}`));
       const busy = (await machineBusySeconds()) - busyBefore;
       const workerCpu = await Promise.all(
         pids.map(async (pid, w) => (await procCpuSeconds(pid)) - (cpuBefore[w] as number)),
       );
-      const threadsAfter = await Promise.all(pids.map((pid) => procThreadCpuSeconds(pid)));
+      const mainAfter = await Promise.all(pids.map((pid) => procMainThreadCpuSeconds(pid)));
       const memory = await Promise.all(pids.map((pid) => procMemory(pid)));
       const other = Math.max(0, busy - workerCpu.reduce((sum, value) => sum + value, 0));
       const cpu = {
         workers: workerCpu,
         other,
         otherShare: other / (os.cpus().length * (figures.wallMs / 1000)),
-        threads: threadDeltas(threadsBefore, threadsAfter),
+        mainThreads: mainAfter.reduce((sum, after, w) => sum + after - (mainBefore[w] as number), 0),
       };
       backfills.push({ ...figures, memory, cpu });
       log(
-        `    wall ${Math.round(figures.wallMs)} ms, worker CPU ${workerCpu.map((s) => s.toFixed(1)).join('/')} s, ` +
-          `(${Object.entries(cpu.threads)
-            .map(([name, seconds]) => `${name} ${seconds.toFixed(1)}`)
-            .join(
-              ', ',
-            )}), other load ${Math.round(cpu.otherShare * 100)}%, peak RSS ${memory.map((m) => Math.round(m.peak)).join('/')} MB`,
+        `    wall ${Math.round(figures.wallMs)} ms, worker CPU ${workerCpu.map((s) => s.toFixed(1)).join('/')} s ` +
+          `(main threads ${cpu.mainThreads.toFixed(1)}), other load ${Math.round(cpu.otherShare * 100)}%, ` +
+          `peak RSS ${memory.map((m) => Math.round(m.peak)).join('/')} MB`,
       );
     }
     const result: ConfigurationFigures = {
@@ -148,20 +144,6 @@ export async function measureConfiguration(options: ConfigurationOptions): Promi
     await deletePrefix(options.redisUrl, prefix);
     await rm(lakeDir, { recursive: true, force: true });
   }
-}
-
-/** CPU seconds per thread name between two readings, summed over processes. */
-function threadDeltas(
-  before: Record<string, number>[],
-  after: Record<string, number>[],
-): Record<string, number> {
-  const sums: Record<string, number> = {};
-  after.forEach((threads, w) => {
-    for (const [name, seconds] of Object.entries(threads)) {
-      sums[name] = (sums[name] ?? 0) + seconds - (before[w]?.[name] ?? 0);
-    }
-  });
-  return sums;
 }
 
 async function enqueueOne(producer: Producer, tag: string) {

@@ -56,7 +56,7 @@ export function summarize(figures: ConfigurationFigures): ConfigurationSummary {
     outputsIdentical: backfills.every((b) => JSON.stringify(b.outputs) === first),
     wallsMs: backfills.map((b) => b.wallMs),
     workerCpuSeconds: median(backfills.map((b) => workerCpu(b.cpu.workers))),
-    mainThreadCpuSeconds: median(backfills.map((b) => b.cpu.threads.main ?? 0)),
+    mainThreadCpuSeconds: median(backfills.map((b) => b.cpu.mainThreads)),
     workerCores: median(backfills.map((b) => workerCpu(b.cpu.workers) / (b.wallMs / 1000))),
     otherLoad: median(backfills.map((b) => b.cpu.otherShare)),
   };

@@ -117,23 +117,11 @@ export async function procCpuSeconds(pid: number, tid?: string): Promise<number>
 }
 
 /**
- * CPU seconds a process has used so far per thread name (/proc/<pid>/task/<tid>/comm): the main
- * thread as `main`, V8's platform workers (garbage collection, concurrent compilation), libuv's pool
- * (file system), and the rest. Threads that ended are not counted.
+ * CPU seconds a process's main thread (its JavaScript) has used so far. The rest of the process's CPU
+ * is V8's platform threads (garbage collection, optimizing compilation) and libuv's pool (file system).
  */
-export async function procThreadCpuSeconds(pid: number): Promise<Record<string, number>> {
-  const byName: Record<string, number> = {};
-  const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
-  for (const tid of tids) {
-    try {
-      const name =
-        tid === String(pid) ? 'main' : (await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8')).trim();
-      byName[name] = (byName[name] ?? 0) + (await procCpuSeconds(pid, tid));
-    } catch {
-      // The thread ended between listing and reading.
-    }
-  }
-  return byName;
+export function procMainThreadCpuSeconds(pid: number): Promise<number> {
+  return procCpuSeconds(pid, String(pid));
 }
 
 /** Busy CPU seconds of the whole machine so far (every core, every process), from /proc/stat. */
