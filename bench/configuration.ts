@@ -69,12 +69,24 @@ export interface ConfigurationOptions {
   log: (line: string) => void;
 }
 
+/** A configuration whose workers are up and warm: backfills can be run on it one at a time. */
+export interface OpenConfiguration {
+  /** Runs the next backfill (its peak RSS reset first) and records its figures. */
+  backfill(): Promise<void>;
+  /** Verifies and measures latency as asked, then stops the workers and removes the prefix and lake. */
+  finish(): Promise<ConfigurationFigures>;
+  /** Stops the workers and removes the prefix and lake, without figures (after an error). */
+  close(): Promise<void>;
+}
+
 /**
- * Measures one configuration on fresh worker processes, its own queue prefix and its own lake
- * directory (both removed afterwards): one notebook-size warm-up run, then `repeat` backfills (the
- * peak RSS of each worker reset before each), then the latency runs on the now-warm workers.
+ * Starts one configuration on fresh worker processes, its own queue prefix and its own lake directory
+ * (both removed by `finish`/`close`), and runs one notebook-size warm-up run. Backfills then run one at
+ * a time (the peak RSS of each worker reset before each), so that several configurations can take
+ * turns (A B A B): the machine's speed drifts by tens of percent over minutes here, and a ratio between
+ * configurations is only fair when their runs alternate. `finish` measures latency on the warm workers.
  */
-export async function measureConfiguration(options: ConfigurationOptions): Promise<ConfigurationFigures> {
+export async function openConfiguration(options: ConfigurationOptions): Promise<OpenConfiguration> {
   const { dataset, log } = options;
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const lakeDir = path.join(options.root, `lake-${prefix}`);
@@ -85,21 +97,41 @@ export async function measureConfiguration(options: ConfigurationOptions): Promi
     ...(options.nodeArgs ?? []),
     ...(options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProf)}`] : []),
   ];
-  const workers = await startWorkers(options.workers, env, { ...options, nodeArgs });
-  const producer = await openProducer(config);
-  const follower = await RunFollower.open(producer);
+  let closed = false;
+  let workers: Awaited<ReturnType<typeof startWorkers>> | undefined;
+  let producer: Producer | undefined;
+  let follower: RunFollower | undefined;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await follower?.close();
+    await workers?.stop();
+    await producer?.close();
+    await deletePrefix(options.redisUrl, prefix);
+    await rm(lakeDir, { recursive: true, force: true });
+  };
   try {
-    const pids = workers.processes.map((worker) => worker.pid);
+    workers = await startWorkers(options.workers, env, { ...options, nodeArgs });
+    producer = await openProducer(config);
+    follower = await RunFollower.open(producer);
     await follower.wait([(await enqueueOne(producer, `warm${prefix}`)) as string], 30_000);
-    const backfills: ConfigurationFigures['backfills'] = [];
-    let peakSinceReset = true;
-    for (let r = 0; r < options.repeat; r++) {
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const [set, open, following] = [workers, producer, follower];
+  const pids = set.processes.map((worker) => worker.pid);
+  const backfills: ConfigurationFigures['backfills'] = [];
+  let peakSinceReset = true;
+  return {
+    async backfill() {
+      const r = backfills.length;
       for (const pid of pids) peakSinceReset = (await resetPeak(pid)) && peakSinceReset;
       log(`  ${dataset.rows} rows, ${options.workers} worker(s): backfill ${r + 1}/${options.repeat}…`);
       const cpuBefore = await Promise.all(pids.map((pid) => procCpuSeconds(pid)));
       const mainBefore = await Promise.all(pids.map((pid) => procMainThreadCpuSeconds(pid)));
       const busyBefore = await machineBusySeconds();
-      const figures = await runBackfill(producer, follower, backfillSpecs(dataset, `${prefix}r${r}`));
+      const figures = await runBackfill(open, following, backfillSpecs(dataset, `${prefix}r${r}`));
       const busy = (await machineBusySeconds()) - busyBefore;
       const workerCpu = await Promise.all(
         pids.map(async (pid, w) => (await procCpuSeconds(pid)) - (cpuBefore[w] as number)),
@@ -119,31 +151,34 @@ export async function measureConfiguration(options: ConfigurationOptions): Promi
           `(main threads ${cpu.mainThreads.toFixed(1)}), other load ${Math.round(cpu.otherShare * 100)}%, ` +
           `peak RSS ${memory.map((m) => Math.round(m.peak)).join('/')} MB`,
       );
-    }
-    const result: ConfigurationFigures = {
-      rows: dataset.rows,
-      dates: dataset.dates.length,
-      workers: options.workers,
-      backfills,
-      startup: workers.startup,
-      peakSinceReset,
-    };
-    if (options.verify) {
-      log('  verifying the outputs against an unstreamed in-process run…');
-      result.verifyProblems = await verifyAgainstUnstreamed(lakeDir, dataset.dates);
-    }
-    if (options.latencyRuns > 0) {
-      log(`  notebook-size latency: ${options.latencyRuns} runs on warm workers…`);
-      result.latency = await measureLatency(producer, follower, options.latencyRuns);
-    }
-    return result;
-  } finally {
-    await follower.close();
-    await workers.stop();
-    await producer.close();
-    await deletePrefix(options.redisUrl, prefix);
-    await rm(lakeDir, { recursive: true, force: true });
-  }
+    },
+    async finish() {
+      try {
+        const result: ConfigurationFigures = {
+          rows: dataset.rows,
+          dates: dataset.dates.length,
+          workers: options.workers,
+          backfills,
+          startup: set.startup,
+          peakSinceReset,
+        };
+        if (options.verify) {
+          log('  verifying the outputs against an unstreamed in-process run…');
+          result.verifyProblems = await verifyAgainstUnstreamed(lakeDir, dataset.dates);
+        }
+        if (options.latencyRuns > 0) {
+          log(
+            `  ${dataset.rows} rows, ${options.workers} worker(s): notebook-size latency, ${options.latencyRuns} runs on warm workers…`,
+          );
+          result.latency = await measureLatency(open, following, options.latencyRuns);
+        }
+        return result;
+      } finally {
+        await close();
+      }
+    },
+    close,
+  };
 }
 
 async function enqueueOne(producer: Producer, tag: string) {

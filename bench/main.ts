@@ -2,9 +2,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { redisAnswers, startPrivateRedis } from '../src/producers/local-redis.ts';
 import { parseBenchArgs, USAGE } from './args.ts';
-import { type ConfigurationFigures, measureConfiguration } from './configuration.ts';
+import {
+  type ConfigurationFigures,
+  type ConfigurationOptions,
+  type OpenConfiguration,
+  openConfiguration,
+} from './configuration.ts';
 import { ensureDataset } from './dataset.ts';
 import { backfillTable, latencyTable, summarize } from './report.ts';
+import { median } from './stats.ts';
 import { ensureBuild } from './workers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '.bench');
@@ -37,9 +43,9 @@ async function main(): Promise<void> {
       const spec = { rows, dates: args.dates, seed: args.seed, customers: args.customers };
       log(`input: ${rows} transactions over ${args.dates} dates, ${args.customers} customers, 5 products…`);
       const dataset = await ensureDataset(ROOT, spec);
-      for (const workers of args.workers) {
-        figures.push(
-          await measureConfiguration({
+      figures.push(
+        ...(await measureInterleaved(
+          args.workers.map((workers) => ({
             redisUrl,
             root: ROOT,
             dataset,
@@ -52,9 +58,9 @@ async function main(): Promise<void> {
             cpuProf: args.cpuProf,
             nodeArgs: args.nodeArgs,
             log,
-          }),
-        );
-      }
+          })),
+        )),
+      );
     }
     const summaries = figures.map(summarize);
     const scale = args.scale ? scaleRatios(summaries) : undefined;
@@ -83,6 +89,7 @@ async function main(): Promise<void> {
       for (const s of scale ?? []) {
         log(
           `\nScale-out, ${s.rows} rows over ${s.dates} dates: 1 worker ${(s.oneMs / 1000).toFixed(2)} s, 2 workers ${(s.twoMs / 1000).toFixed(2)} s: ${s.ratio.toFixed(2)}× ` +
+            `(pairs run one after the other: ${s.pairRatios.map((ratio) => ratio.toFixed(2)).join(', ')}; median ${s.pairedRatio.toFixed(2)}×) ` +
             `(cores busy with worker CPU: ${s.oneCores.toFixed(2)} with 1 worker, ${s.twoCores.toFixed(2)} with 2)`,
         );
       }
@@ -98,7 +105,30 @@ async function main(): Promise<void> {
   }
 }
 
-/** For each input size measured with 1 and 2 workers: the wall-time ratio. */
+/**
+ * Measures configurations of one input side by side: all start (workers up, warm), then their
+ * backfills alternate (1 worker, 2 workers, 1 worker, …) so that the machine's drift over minutes
+ * falls on each alike; then each verifies, measures latency and stops.
+ */
+async function measureInterleaved(all: ConfigurationOptions[]): Promise<ConfigurationFigures[]> {
+  const open: OpenConfiguration[] = [];
+  try {
+    for (const options of all) open.push(await openConfiguration(options));
+    for (let r = 0; r < (all[0]?.repeat ?? 0); r++)
+      for (const configuration of open) await configuration.backfill();
+    const figures: ConfigurationFigures[] = [];
+    for (const configuration of open) figures.push(await configuration.finish());
+    return figures;
+  } finally {
+    await Promise.all(open.map((configuration) => configuration.close()));
+  }
+}
+
+/**
+ * For each input size measured with 1 and 2 workers: the wall-time ratio of their medians, and the
+ * median of the ratios of backfills run one after the other (each 1-worker backfill against the
+ * 2-worker one that followed it), which the machine's drift moves less.
+ */
 function scaleRatios(summaries: ReturnType<typeof summarize>[]) {
   return [...new Set(summaries.map((s) => s.rows))].flatMap((rows) => {
     const one = summaries.find((s) => s.rows === rows && s.workers === 1);
@@ -111,6 +141,8 @@ function scaleRatios(summaries: ReturnType<typeof summarize>[]) {
         oneMs: one.wallMs,
         twoMs: two.wallMs,
         ratio: one.wallMs / two.wallMs,
+        pairRatios: one.wallsMs.map((ms, r) => ms / (two.wallsMs[r] as number)),
+        pairedRatio: median(one.wallsMs.map((ms, r) => ms / (two.wallsMs[r] as number))),
         // One worker already keeps more than one core busy (GC and I/O threads): what caps the ratio.
         oneCores: one.workerCores,
         twoCores: two.workerCores,

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { StorageError } from '../errors.ts';
 import { readHead } from './body-head.ts';
 import { assertValidKey, assertValidPrefix, STAGING_PREFIX } from './keys.ts';
-import type { StorageBackend, WriteBody, WrittenObject } from './storage.ts';
+import { FILE_READ_BYTES, type StorageBackend, type WriteBody, type WrittenObject } from './storage.ts';
 
 /** Objects up to this size are written with one `writeFile`; larger ones stream (see `putStream`). */
 const SMALL_OBJECT_BYTES = 256 * 1024;
@@ -51,7 +51,7 @@ export class LocalStorage implements StorageBackend {
     // The stream owns the handle and closes it. (A stream over the raw `handle.fd` would close the fd
     // while the FileHandle stays open; its garbage collection then closes the fd number again, failing
     // with EBADF or closing an unrelated file that reused the number.)
-    return handle.createReadStream({ highWaterMark: 256 * 1024 });
+    return handle.createReadStream({ highWaterMark: FILE_READ_BYTES });
   }
 
   async put(key: string, data: Uint8Array | string): Promise<WrittenObject> {

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { type ErrorLocation, InputError, type PipelineError, StorageError } from '../errors.ts';
 import { type CsvTable, DEFAULT_BATCH, decodeStrictUtf8, readCsv } from '../lake/csv.ts';
 import type { DataLake } from '../lake/data-lake.ts';
+import { FILE_READ_BYTES } from '../lake/storage.ts';
 import type { FileFormat, InputSpec } from '../pipeline/jobs.ts';
 import { readJsonTable } from './json-records.ts';
 
@@ -97,7 +98,7 @@ async function openLocalFile(file: string): Promise<Readable> {
     throw error;
   }
   // The stream closes the handle when it ends or is destroyed.
-  return handle.createReadStream({ highWaterMark: 256 * 1024 });
+  return handle.createReadStream({ highWaterMark: FILE_READ_BYTES });
 }
 
 function localFileError(error: unknown, file: string): PipelineError {
