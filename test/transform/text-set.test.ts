@@ -34,4 +34,36 @@ describe('TextSet', () => {
     expect(set.add('')).toBe(true);
     expect(set.has('')).toBe(true);
   });
+
+  it('starts empty on the arrays of a released set, and refuses use after release', () => {
+    const first = new TextSet();
+    for (let i = 0; i < 5_000; i++) first.add(`ID${i}`);
+    first.release();
+    first.release(); // twice is harmless
+    expect(() => first.add('ID1')).toThrow(/after release/);
+    expect(() => first.has('ID1')).toThrow(/after release/);
+    expect(first.size).toBe(0);
+
+    // The next sets reuse those arrays (or fresh ones): none of the released texts is in them.
+    const sets = [new TextSet(), new TextSet()];
+    for (const set of sets) {
+      expect(set.size).toBe(0);
+      for (let i = 0; i < 5_000; i += 3) expect(set.has(`ID${i}`)).toBe(false);
+      for (let i = 0; i < 2_000; i++) expect(set.add(`ID${i * 2}`)).toBe(true);
+      expect(set.add('ID0')).toBe(false);
+      expect(set.has('ID1')).toBe(false);
+      expect(set.size).toBe(2_000);
+    }
+  });
+
+  it('does not hand on arrays that hold two-byte text', () => {
+    const wide = new TextSet();
+    wide.add('日本');
+    wide.release();
+    const next = new TextSet();
+    expect(next.has('日本')).toBe(false);
+    expect(next.add('日本')).toBe(true);
+    expect(next.add('abc')).toBe(true);
+    expect(next.has('abc')).toBe(true);
+  });
 });

@@ -51,7 +51,7 @@ export class NumericColumns {
 /** A check being evaluated as batches stream by. */
 export interface Evaluator {
   consume(batch: RowBatch, numbers: NumericColumns): void;
-  /** The result once all `rows` rows have been consumed. */
+  /** The result once all `rows` rows have been consumed; called once, after which the state may go. */
   outcome(rows: number, numbers: NumericColumns): Outcome;
 }
 
@@ -116,6 +116,7 @@ function uniqueness(index: number): Evaluator {
     },
     outcome(rows) {
       const distinct = numbers ? numbers.size : texts.size;
+      texts.release();
       return { score: distinct / rows, failing: rows - distinct };
     },
   };

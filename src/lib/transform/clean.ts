@@ -114,6 +114,11 @@ export class TransactionCleaner {
     return kept;
   }
 
+  /** Ends the date: the set of ids seen goes to the next cleaner (see `TextSet.release`); no batch may follow. */
+  release(): void {
+    this.seenIds.release();
+  }
+
   private firstOccurrence(id: string): boolean {
     if (isNull(id)) {
       if (this.seenNullId) return false;

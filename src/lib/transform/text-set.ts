@@ -8,13 +8,37 @@
  */
 export class TextSet {
   /** Slot → entry number + 1; 0 is an empty slot. Capacity a power of two, at most half full. */
-  private slots: Int32Array = new Int32Array(1024);
+  private slots: Int32Array;
   /** Entry → hash of its text. */
-  private hashes: Int32Array = new Int32Array(512);
+  private hashes: Int32Array;
   /** Entry → start of its text in `chars`; entry e ends where entry e + 1 starts. */
-  private starts: Int32Array = new Int32Array(513);
-  private chars: Uint8Array | Uint16Array = new Uint8Array(4096);
+  private starts: Int32Array;
+  private chars: Uint8Array | Uint16Array;
   private count = 0;
+
+  constructor() {
+    const reused = spare.pop();
+    if (reused) reused.slots.fill(0);
+    this.slots = reused?.slots ?? new Int32Array(1024);
+    this.hashes = reused?.hashes ?? new Int32Array(512);
+    this.starts = reused?.starts ?? new Int32Array(513); // starts[0] is 0 and never written
+    this.chars = reused?.chars ?? new Uint8Array(4096);
+  }
+
+  /**
+   * Hands the set's arrays to the next set made in this process; the set is empty and unusable after.
+   * Optional (an unreleased set is garbage like any other), but a worker makes a set of a date's ids per
+   * job: arrays of a few MB that outlive young collections and that only a full collection frees,
+   * which made full collections more frequent (docs/performance.md).
+   */
+  release(): void {
+    if (this.slots.length === 0) return;
+    if (spare.length < MAX_SPARE && this.chars instanceof Uint8Array) {
+      spare.push({ slots: this.slots, hashes: this.hashes, starts: this.starts, chars: this.chars });
+    }
+    this.slots = this.hashes = this.starts = RELEASED;
+    this.count = 0;
+  }
 
   /** Distinct strings added. */
   get size(): number {
@@ -25,6 +49,7 @@ export class TextSet {
   add(text: string): boolean {
     const hash = hashOf(text);
     const mask = this.slots.length - 1;
+    if (mask < 0) throw new Error('TextSet used after release()');
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const entry = this.slots[slot] as number;
       if (entry === 0) {
@@ -39,6 +64,7 @@ export class TextSet {
   has(text: string): boolean {
     const hash = hashOf(text);
     const mask = this.slots.length - 1;
+    if (mask < 0) throw new Error('TextSet used after release()');
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const entry = this.slots[slot] as number;
       if (entry === 0) return false;
@@ -90,6 +116,11 @@ export class TextSet {
     this.slots = slots;
   }
 }
+
+/** Arrays of released sets, for the next sets (at most one per set a worker holds at once, about). */
+const spare: { slots: Int32Array; hashes: Int32Array; starts: Int32Array; chars: Uint8Array }[] = [];
+const MAX_SPARE = 4;
+const RELEASED = new Int32Array(0);
 
 /** FNV-1a over UTF-16 code units, with a final avalanche so the low bits (the slot) use every bit. */
 function hashOf(text: string): number {

@@ -94,6 +94,7 @@ export async function transformDate(options: TransformOptions): Promise<Transfor
       await transformBatch(batch, cleaner, enricher, cleanedWriter, enrichedWriter);
       onProgress?.({ stage: 'transactions', rows: cleaner.metrics.initial_rows });
     }
+    cleaner.release();
 
     const summaryRows = summary.rows();
     const summaryWriter = lake.openCsvWriter(lakeKeys.dailySummary(date), SUMMARY_COLUMNS, signal);
