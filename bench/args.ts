@@ -34,6 +34,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --repeat R           backfills per configuration; figures are medians (default 1)
   --latency-runs L     notebook-size runs (300 transactions) for the latency median (default 20; 0 skips)
   --scale              the 10-date backfill with 1 and 2 workers, and the ratio of their wall times
+                       (configurations of one input always take turns, backfill by backfill)
   --concurrency C      jobs per queue per worker process (default 2, as WORKER_CONCURRENCY)
   --runner dist|tsx    workers on the tsc build (default; built first) or under tsx (npm run worker)
   --verify             compare every output with an in-process, one-batch (unstreamed) transform
