@@ -33,7 +33,9 @@ export class TextSet {
    */
   release(): void {
     if (this.slots.length === 0) return;
-    if (spare.length < MAX_SPARE && this.chars instanceof Uint8Array) {
+    const bytes =
+      this.slots.byteLength + this.hashes.byteLength + this.starts.byteLength + this.chars.byteLength;
+    if (spare.length < MAX_SPARE && bytes <= MAX_SPARE_BYTES && this.chars instanceof Uint8Array) {
       spare.push({ slots: this.slots, hashes: this.hashes, starts: this.starts, chars: this.chars });
     }
     this.slots = this.hashes = this.starts = RELEASED;
@@ -42,6 +44,7 @@ export class TextSet {
 
   /** Distinct strings added. */
   get size(): number {
+    if (this.slots.length === 0) throw new Error('TextSet used after release()');
     return this.count;
   }
 
@@ -120,6 +123,11 @@ export class TextSet {
 /** Arrays of released sets, for the next sets (at most one per set a worker holds at once, about). */
 const spare: { slots: Int32Array; hashes: Int32Array; starts: Int32Array; chars: Uint8Array }[] = [];
 const MAX_SPARE = 4;
+/**
+ * Larger sets' arrays are left to the collector: kept, those of one very large date would stay with
+ * an idle worker. 8 MB holds about 200k ids of 17 characters (a 100k-row date takes about 3.7 MB).
+ */
+const MAX_SPARE_BYTES = 8 * 1024 * 1024;
 const RELEASED = new Int32Array(0);
 
 /** FNV-1a over UTF-16 code units, with a final avalanche so the low bits (the slot) use every bit. */
