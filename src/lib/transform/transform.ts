@@ -55,14 +55,15 @@ export async function transformDate(options: TransformOptions): Promise<Transfor
   const keys = await resolveKeys(lake, date, options.landingKeys);
 
   // The transactions object opens (metadata, stream, header) while the dimension tables load; an error
-  // of the dimensions is reported first, as when they were read first, and closes it.
+  // of the dimensions is reported first, as when they were read first, once that object is closed (a
+  // failed step leaves nothing open behind it).
   const opening = openLanding(lake, keys.transactions, 'transactions', date, options.batchSize);
   opening.catch(() => undefined); // awaited below; observed now so an early rejection is not unhandled
   let dimensions: Awaited<ReturnType<typeof loadDimensions>>;
   try {
     dimensions = await loadDimensions(lake, keys, date);
   } catch (error) {
-    void opening.then(
+    await opening.then(
       (input) => input.close(),
       () => undefined,
     );
