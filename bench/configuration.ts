@@ -119,8 +119,7 @@ export async function openConfiguration(options: ConfigurationOptions): Promise<
     await close();
     throw error;
   }
-  const [set, open, following] = [workers, producer, follower];
-  const pids = set.processes.map((worker) => worker.pid);
+  const pids = workers.processes.map((worker) => worker.pid);
   const backfills: ConfigurationFigures['backfills'] = [];
   let peakSinceReset = true;
   return {
@@ -131,7 +130,7 @@ export async function openConfiguration(options: ConfigurationOptions): Promise<
       const cpuBefore = await Promise.all(pids.map((pid) => procCpuSeconds(pid)));
       const mainBefore = await Promise.all(pids.map((pid) => procMainThreadCpuSeconds(pid)));
       const busyBefore = await machineBusySeconds();
-      const figures = await runBackfill(open, following, backfillSpecs(dataset, `${prefix}r${r}`));
+      const figures = await runBackfill(producer, follower, backfillSpecs(dataset, `${prefix}r${r}`));
       const busy = (await machineBusySeconds()) - busyBefore;
       const workerCpu = await Promise.all(
         pids.map(async (pid, w) => (await procCpuSeconds(pid)) - (cpuBefore[w] as number)),
@@ -159,7 +158,7 @@ export async function openConfiguration(options: ConfigurationOptions): Promise<
           dates: dataset.dates.length,
           workers: options.workers,
           backfills,
-          startup: set.startup,
+          startup: workers.startup,
           peakSinceReset,
         };
         if (options.verify) {
@@ -170,7 +169,7 @@ export async function openConfiguration(options: ConfigurationOptions): Promise<
           log(
             `  ${dataset.rows} rows, ${options.workers} worker(s): notebook-size latency, ${options.latencyRuns} runs on warm workers…`,
           );
-          result.latency = await measureLatency(open, following, options.latencyRuns);
+          result.latency = await measureLatency(producer, follower, options.latencyRuns);
         }
         return result;
       } finally {

@@ -134,6 +134,7 @@ function scaleRatios(summaries: ReturnType<typeof summarize>[]) {
     const one = summaries.find((s) => s.rows === rows && s.workers === 1);
     const two = summaries.find((s) => s.rows === rows && s.workers === 2);
     if (!one || !two) return [];
+    const pairRatios = one.wallsMs.map((ms, r) => ms / (two.wallsMs[r] as number));
     return [
       {
         rows,
@@ -141,8 +142,8 @@ function scaleRatios(summaries: ReturnType<typeof summarize>[]) {
         oneMs: one.wallMs,
         twoMs: two.wallMs,
         ratio: one.wallMs / two.wallMs,
-        pairRatios: one.wallsMs.map((ms, r) => ms / (two.wallsMs[r] as number)),
-        pairedRatio: median(one.wallsMs.map((ms, r) => ms / (two.wallsMs[r] as number))),
+        pairRatios,
+        pairedRatio: median(pairRatios),
         // One worker already keeps more than one core busy (GC and I/O threads): what caps the ratio.
         oneCores: one.workerCores,
         twoCores: two.workerCores,

@@ -69,8 +69,8 @@ export async function transformDate(options: TransformOptions): Promise<Transfor
     );
     throw error;
   }
-  const { customers, products, customerTable, productTable } = dimensions;
-  onProgress?.({ stage: 'dimensions', rows: customers.rows.length + products.rows.length });
+  const { refs, rowsRead, customerTable, productTable } = dimensions;
+  onProgress?.({ stage: 'dimensions', rows: rowsRead });
 
   const transactions = await opening;
   const writers: CsvObjectWriter[] = [];
@@ -114,7 +114,7 @@ export async function transformDate(options: TransformOptions): Promise<Transfor
     }
     const [cleaned, enriched, summaryRef] = await finishAll(writers);
     return {
-      inputs: [transactions.ref(cleaner.metrics.initial_rows), customers.ref, products.ref],
+      inputs: [transactions.ref(cleaner.metrics.initial_rows), ...refs],
       outputs: { cleaned, enriched, summary: summaryRef },
       metrics: {
         clean: { ...cleaner.metrics },
@@ -163,15 +163,21 @@ async function resolveKeys(
   return { transactions: given.transactions ?? lakeKeys.landing('transactions', date), customers, products };
 }
 
-/** Reads both dimension objects and keys them for the joins. */
+/**
+ * Reads both dimension objects and keys them for the joins. Only the keyed tables are kept: the rows
+ * read would otherwise stay alive (and be marked by every full collection) for the whole transform.
+ */
 async function loadDimensions(lake: DataLake, keys: Record<SourceName, string>, date: string) {
   const [customers, products] = await Promise.all([
     readDimension(lake, keys.customers, 'customers', date),
     readDimension(lake, keys.products, 'products', date),
   ]);
-  const customerTable = buildCustomerTable(customers.header, customers.rows, keys.customers);
-  const productTable = buildProductTable(products.header, products.rows, keys.products);
-  return { customers, products, customerTable, productTable };
+  return {
+    refs: [customers.ref, products.ref] as const,
+    rowsRead: customers.rows.length + products.rows.length,
+    customerTable: buildCustomerTable(customers.header, customers.rows, keys.customers),
+    productTable: buildProductTable(products.header, products.rows, keys.products),
+  };
 }
 
 /** Reads a (small) dimension object whole, keeping its reference. */
