@@ -9,6 +9,8 @@ export interface BenchArgs {
   /** Worker process counts to measure. */
   workers: number[];
   repeat: number;
+  /** Backfills each configuration runs, unmeasured, before the measured ones. */
+  warmup: number;
   latencyRuns: number;
   json: boolean;
   scale: boolean;
@@ -32,6 +34,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --dates D            dates the transactions spread over, one run per date (default 10)
   --workers N[,N…]     worker processes (default 2)
   --repeat R           backfills per configuration; figures are medians (default 1)
+  --warmup W           unmeasured backfills first, on each configuration's fresh workers (default 1):
+                       their first backfill compiles code and grows heaps; 0 measures it too
   --latency-runs L     notebook-size runs (300 transactions) for the latency median (default 20; 0 skips)
   --scale              the 10-date backfill with 1 and 2 workers, and the ratio of their wall times
                        (configurations of one input always take turns, backfill by backfill)
@@ -59,6 +63,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       dates: { type: 'string', default: '10' },
       workers: { type: 'string' },
       repeat: { type: 'string', default: '1' },
+      warmup: { type: 'string', default: '1' },
       'latency-runs': { type: 'string', default: '20' },
       json: { type: 'boolean', default: false },
       scale: { type: 'boolean', default: false },
@@ -82,6 +87,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     dates: count('dates', values.dates, 1),
     workers: scale ? [1, 2] : list('workers', values.workers ?? '2', 1),
     repeat: count('repeat', values.repeat, 1),
+    warmup: count('warmup', values.warmup, 0),
     latencyRuns: count('latency-runs', values['latency-runs'], 0),
     json: values.json === true,
     scale,

@@ -26,6 +26,8 @@ export interface ConfigurationFigures {
   rows: number;
   dates: number;
   workers: number;
+  /** Unmeasured backfills run first. */
+  warmup: number;
   /** One entry per repeat. */
   backfills: (BackfillFigures & { memory: ProcMemory[]; cpu: CpuFigures })[];
   /** Each worker's memory right after start-up (its start-up peak and idle RSS). */
@@ -58,6 +60,8 @@ export interface ConfigurationOptions {
   dataset: Dataset;
   workers: number;
   repeat: number;
+  /** Unmeasured backfills each configuration runs before its measured ones (see {@link OpenConfiguration.warmUp}). */
+  warmup: number;
   latencyRuns: number;
   concurrency: number;
   runner: 'dist' | 'tsx';
@@ -71,6 +75,12 @@ export interface ConfigurationOptions {
 
 /** A configuration whose workers are up and warm: backfills can be run on it one at a time. */
 export interface OpenConfiguration {
+  /**
+   * Runs one backfill whose figures are not kept (its runs must still succeed). On fresh processes
+   * the first backfill is the slowest: each process compiles its hot code and grows its heap, so two
+   * workers pay it twice (docs/performance.md).
+   */
+  warmUp(): Promise<void>;
   /** Runs the next backfill (its peak RSS reset first) and records its figures. */
   backfill(): Promise<void>;
   /** Verifies and measures latency as asked, then stops the workers and removes the prefix and lake. */
@@ -122,7 +132,16 @@ export async function openConfiguration(options: ConfigurationOptions): Promise<
   const pids = workers.processes.map((worker) => worker.pid);
   const backfills: ConfigurationFigures['backfills'] = [];
   let peakSinceReset = true;
+  let warmUps = 0;
   return {
+    async warmUp() {
+      warmUps++;
+      log(
+        `  ${dataset.rows} rows, ${options.workers} worker(s): warm-up backfill ${warmUps}/${options.warmup}…`,
+      );
+      const figures = await runBackfill(producer, follower, backfillSpecs(dataset, `${prefix}w${warmUps}`));
+      log(`    wall ${Math.round(figures.wallMs)} ms (not counted)`);
+    },
     async backfill() {
       const r = backfills.length;
       for (const pid of pids) peakSinceReset = (await resetPeak(pid)) && peakSinceReset;
@@ -157,6 +176,7 @@ export async function openConfiguration(options: ConfigurationOptions): Promise<
           rows: dataset.rows,
           dates: dataset.dates.length,
           workers: options.workers,
+          warmup: warmUps,
           backfills,
           startup: workers.startup,
           peakSinceReset,
