@@ -1,11 +1,13 @@
 import { loadConfig } from '../lib/config.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
+import { tuneGarbageCollector } from './gc-tuning.ts';
 import { startWorkerRuntime } from './runtime.ts';
 import { exitOnSignals } from './shutdown.ts';
 import { parseWorkerArgs, USAGE } from './worker-args.ts';
 
 async function main(): Promise<void> {
+  tuneGarbageCollector();
   const config = loadConfig();
   const args = parseWorkerArgs(process.argv.slice(2), config.WORKER_CONCURRENCY);
   if (args.help) {
