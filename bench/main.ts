@@ -108,9 +108,10 @@ async function main(): Promise<void> {
 }
 
 /**
- * Measures configurations of one input side by side: all start (workers up, warm), run their warm-up
- * backfills, then their measured backfills alternate (1 worker, 2 workers, 1 worker, …) so that the machine's drift over minutes
- * falls on each alike; then each verifies, measures latency and stops.
+ * Measures configurations of one input side by side: all start (workers up, warm) and run their
+ * warm-up backfills; then their measured backfills alternate (1 worker, 2 workers, 1 worker, …), so
+ * that the machine's drift over minutes falls on each alike; then each verifies, measures latency
+ * and stops.
  */
 async function measureInterleaved(all: ConfigurationOptions[]): Promise<ConfigurationFigures[]> {
   const open: OpenConfiguration[] = [];
