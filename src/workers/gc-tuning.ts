@@ -18,9 +18,9 @@ export function shouldTurnOffParallelScavenge(execArgv: readonly string[] = proc
  * node's command line chose otherwise. A worker's young collections are many and small (about 260 per
  * 1M-row backfill, each keeping about 1.4 MB alive): splitting each over V8's helper threads cost more
  * CPU than it saved, even for one worker with a core to spare, and with a worker per core the helpers
- * only take time from the other workers (docs/performance.md, sets 22-25). Concurrent marking and sweeping
- * for full collections stay on their threads. V8 reads the flag at each collection, so setting it at
- * start-up is enough (`NODE_OPTIONS` does not accept it).
+ * only take time from the other workers (docs/performance.md, sets 22-25). Concurrent marking and
+ * sweeping for full collections stay on their threads. V8 reads the flag at each collection, so
+ * setting it at start-up is enough (`NODE_OPTIONS` does not accept it).
  * @returns whether the flag was set
  */
 export function tuneGarbageCollector(execArgv: readonly string[] = process.execArgv): boolean {
