@@ -14,8 +14,9 @@ const backfill = (dates = DATES, records = 3000): RunSpec[] =>
     spec.sources.transactions = { ...spec.sources.transactions!, records } as never;
     return spec;
   });
-// Long enough that a process started after the first run ends still finds work (start-up takes ~1 s).
+// Long enough that the first process leaves while runs are still in flight.
 const longBackfill = () => backfill(LONG_DATES, 25_000);
+const runIdsOf = (enqueued: { runId: string }[]) => enqueued.map(({ runId }) => runId);
 
 let envs: PipelineEnv[] = [];
 let processes: WorkerProcess[] = [];
@@ -70,23 +71,32 @@ describe('horizontal scale-out with real worker processes', () => {
 
     const env = await isolatedEnv(false);
     const first = await startWorker(env, 1);
-    // Join when the first run has ended; leave (SIGTERM, graceful) when the fourth has.
+    const runs = longBackfill();
+    const [early, late] = [runs.slice(0, 4), runs.slice(4)];
+    // A second process joins once the first run has ended. The backfill's later dates are enqueued
+    // when it is ready, so it finds work however long its start-up took (the first process alone
+    // could otherwise finish everything meanwhile). The first process leaves (SIGTERM, graceful) when
+    // the fourth run has ended, with the later dates still running.
     let ended = 0;
     let second: Promise<WorkerProcess> | undefined;
+    let lateRunIds: Promise<string[]> | undefined;
     let firstLeft: Promise<number | string> | undefined;
     const follower = await RunFollower.open(env.producer, (event: StepEvent) => {
       if (event.step !== 'quality') return;
       ended += 1;
-      if (ended === 1) second = startWorker(env);
-      if (ended === 4) firstLeft = second?.then(() => first.stop('SIGTERM'));
+      if (ended === 1) {
+        second = startWorker(env);
+        lateRunIds = second.then(async () => runIdsOf(await enqueueRuns(env.producer, late)));
+      }
+      if (ended === 4) firstLeft = lateRunIds?.then(() => first.stop('SIGTERM'));
     });
     try {
-      const enqueued = await enqueueRuns(env.producer, longBackfill());
-      const outcomes = await follower.wait(
-        enqueued.map(({ runId }) => runId),
-        60_000,
+      const earlyOutcomes = await follower.wait(runIdsOf(await enqueueRuns(env.producer, early)), 60_000);
+      // Four runs have ended, so the second process was started and the later dates enqueued.
+      const lateOutcomes = await follower.wait(await lateRunIds!, 60_000);
+      expect([...earlyOutcomes, ...lateOutcomes].map((outcome) => outcome.status)).toEqual(
+        LONG_DATES.map(() => 'success'),
       );
-      expect(outcomes.map((outcome) => outcome.status)).toEqual(LONG_DATES.map(() => 'success'));
       expect(await firstLeft).toBe(0); // the leaving process finished its jobs and exited cleanly
       expect(pidsThatFinishedSteps([first, await second!]).size).toBe(2);
       expect(await csvChecksums(env)).toEqual(await csvChecksums(reference));
