@@ -10,6 +10,7 @@ import { RunFollower } from '../src/producers/follow-runs.ts';
 import { type BackfillFigures, backfillSpecs, runBackfill } from './backfill.ts';
 import type { Dataset } from './dataset.ts';
 import { type LatencyFigures, measureLatency, notebookRun } from './latency.ts';
+import { sum } from './stats.ts';
 import { verifyAgainstUnstreamed } from './verify.ts';
 import {
   machineBusySeconds,
@@ -156,12 +157,12 @@ export async function openConfiguration(options: ConfigurationOptions): Promise<
       );
       const mainAfter = await Promise.all(pids.map((pid) => procMainThreadCpuSeconds(pid)));
       const memory = await Promise.all(pids.map((pid) => procMemory(pid)));
-      const other = Math.max(0, busy - workerCpu.reduce((sum, value) => sum + value, 0));
+      const other = Math.max(0, busy - sum(workerCpu));
       const cpu = {
         workers: workerCpu,
         other,
         otherShare: other / (os.cpus().length * (figures.wallMs / 1000)),
-        mainThreads: mainAfter.reduce((sum, after, w) => sum + after - (mainBefore[w] as number), 0),
+        mainThreads: sum(mainAfter) - sum(mainBefore),
       };
       backfills.push({ ...figures, memory, cpu });
       log(

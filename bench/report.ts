@@ -1,6 +1,6 @@
 import { STAGES, type Stage } from './backfill.ts';
 import type { ConfigurationFigures } from './configuration.ts';
-import { median, round } from './stats.ts';
+import { median, round, sum } from './stats.ts';
 
 /** A configuration reduced to medians over its repeats (peak RSS: the highest seen). */
 export interface ConfigurationSummary {
@@ -55,14 +55,13 @@ export function summarize(figures: ConfigurationFigures): ConfigurationSummary {
     peakSinceReset: figures.peakSinceReset,
     outputsIdentical: backfills.every((b) => JSON.stringify(b.outputs) === first),
     wallsMs: backfills.map((b) => b.wallMs),
-    workerCpuSeconds: median(backfills.map((b) => workerCpu(b.cpu.workers))),
+    workerCpuSeconds: median(backfills.map((b) => sum(b.cpu.workers))),
     mainThreadCpuSeconds: median(backfills.map((b) => b.cpu.mainThreads)),
-    workerCores: median(backfills.map((b) => workerCpu(b.cpu.workers) / (b.wallMs / 1000))),
+    workerCores: median(backfills.map((b) => sum(b.cpu.workers) / (b.wallMs / 1000))),
     otherLoad: median(backfills.map((b) => b.cpu.otherShare)),
   };
 }
 
-const workerCpu = (perWorker: number[]) => perWorker.reduce((sum, value) => sum + value, 0);
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const rate = (perSecond: number) =>
   perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)}M` : `${Math.round(perSecond / 1000)}k`;

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startWorkerProcess, type WorkerProcess } from '../src/workers/spawn.ts';
+import { sum } from './stats.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -128,7 +129,7 @@ export function procMainThreadCpuSeconds(pid: number): Promise<number> {
 export async function machineBusySeconds(): Promise<number> {
   const [line] = (await readFile('/proc/stat', 'utf8')).split('\n', 1);
   const ticks = (line as string).trim().split(/\s+/).slice(1).map(Number);
-  const total = ticks.slice(0, 8).reduce((sum, value) => sum + value, 0);
+  const total = sum(ticks.slice(0, 8));
   const idle = (ticks[3] as number) + (ticks[4] as number); // idle + iowait
   return (total - idle) / TICKS_PER_SECOND;
 }
