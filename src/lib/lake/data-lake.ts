@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { type ErrorLocation, InputError } from '../errors.ts';
-import { readCsvFast } from '../transform/csv-reader.ts';
 import { type CsvTable, formatCsvLine, joinCsvLines, type ReadCsvOptions, type RowBatch } from './csv.ts';
+import { readCsvFast } from './csv-reader.ts';
 import type { StorageBackend } from './storage.ts';
 
 /** A written object as jobs and run records refer to it: never rows, only where and what. */

@@ -1,7 +1,7 @@
 import { InputError, PipelineError } from '../errors.ts';
+import { readCsvFast } from '../lake/csv-reader.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
-import { readCsvFast } from '../transform/csv-reader.ts';
 import { type QualitySuite, qualitySuiteSchema } from './checks.ts';
 import { createEvaluator, type Evaluator, NumericColumns, type Outcome } from './evaluators.ts';
 import { buildReport, type QualityReport } from './report.ts';

@@ -2,9 +2,9 @@ import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { InputError, PipelineError } from '../errors.ts';
 import type { CsvTable, RowBatch } from '../lake/csv.ts';
+import { readCsvFast } from '../lake/csv-reader.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { dateOfKey, lakeKeys } from '../lake/keys.ts';
-import { readCsvFast } from './csv-reader.ts';
 
 /** A landing object opened for streaming; `ref` is valid once every batch has been read. */
 export interface LandingInput extends CsvTable {

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type CsvTable, type ReadCsvOptions, readCsv } from '../../src/lib/lake/csv.ts';
-import { readCsvFast } from '../../src/lib/transform/csv-reader.ts';
+import { readCsvFast } from '../../src/lib/lake/csv-reader.ts';
 
 type Reader = (input: Readable, options?: ReadCsvOptions) => Promise<CsvTable>;
 

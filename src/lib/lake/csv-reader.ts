@@ -8,7 +8,7 @@ import {
   type ReadCsvOptions,
   type RowBatch,
   readCsv,
-} from '../lake/csv.ts';
+} from './csv.ts';
 
 /**
  * A CSV reader for the row-heavy steps, with the contract and errors of `readCsv` (lake/csv.ts): strict

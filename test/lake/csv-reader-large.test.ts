@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/lib/lake/csv.ts';
-import { readCsvFast } from '../../src/lib/transform/csv-reader.ts';
+import { readCsvFast } from '../../src/lib/lake/csv-reader.ts';
 import { customersCsv, transactionsCsv } from '../helpers/messy-csv.ts';
 
 /** UTF-8 bytes of `text` in chunks of `sizes` (cycling), so cuts fall inside records and characters. */
