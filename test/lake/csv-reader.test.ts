@@ -1,9 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { type CsvTable, type ReadCsvOptions, readCsv } from '../../src/lib/lake/csv.ts';
-import { readCsvFast } from '../../src/lib/lake/csv-reader.ts';
-
-type Reader = (input: Readable, options?: ReadCsvOptions) => Promise<CsvTable>;
+import { type ReadCsvOptions, readCsv } from '../../src/lib/lake/csv-reader.ts';
+import { csvParseReference } from '../helpers/csv-parse-reference.ts';
 
 /** Feeds `text` as UTF-8 bytes cut into `size`-byte chunks (so cuts fall inside characters too). */
 function chunked(text: string, size: number): Readable {
@@ -13,9 +11,10 @@ function chunked(text: string, size: number): Readable {
   return Readable.from(chunks);
 }
 
-async function read(reader: Reader, text: string, size: number, batchSize = 2) {
+/** The whole table `readCsv` reads from `text` in `size`-byte chunks, or its error's code. */
+async function read(text: string, size: number, options: ReadCsvOptions = { batchSize: 2 }) {
   try {
-    const table = await reader(chunked(text, size), { batchSize });
+    const table = await readCsv(chunked(text, size), options);
     const rows: string[][] = [];
     for await (const batch of table.batches) rows.push(...batch);
     return { header: table.header, rows };
@@ -24,10 +23,20 @@ async function read(reader: Reader, text: string, size: number, batchSize = 2) {
   }
 }
 
+/** The error `readCsv` fails with once its rows are read. */
+async function failure(input: Readable, options?: ReadCsvOptions): Promise<unknown> {
+  return readCsv(input, options)
+    .then(async (table) => {
+      for await (const _ of table.batches);
+    })
+    .catch((e: unknown) => e);
+}
+
 const CASES: Record<string, string> = {
   plain: 'a,b,c\n1,2,3\n4,5,6\n',
   'no final newline': 'a,b\n1,2',
   crlf: 'a,b\r\n1,2\r\n3,4\r\n',
+  'lone CR': 'a,b\r1,2\r3,4\r',
   'blank lines': 'a,b\n\n1,2\n\n\n3,4\n\n',
   bom: '\ufeffa,b\n1,2\n',
   'empty fields': 'a,b,c\n,,\n1,,\n,,3\n',
@@ -47,20 +56,17 @@ const CASES: Record<string, string> = {
   'empty column name': 'a,,c\n1,2,3\n',
 };
 
-describe('readCsvFast', () => {
-  it.each(Object.entries(CASES))(
-    'reads %s as readCsv (csv-parse) does, at every chunk size',
-    async (_, text) => {
-      const expected = await read(readCsv, text, 64 * 1024);
-      for (const size of [1, 2, 3, 5, 7, 64 * 1024]) {
-        expect(await read(readCsvFast, text, size), `chunk size ${size}`).toEqual(expected);
-      }
-    },
-  );
+describe('readCsv', () => {
+  it.each(Object.entries(CASES))('reads %s as csv-parse does, at every chunk size', async (_, text) => {
+    const expected = csvParseReference(text);
+    for (const size of [1, 2, 3, 5, 7, 64 * 1024]) {
+      expect(await read(text, size), `chunk size ${size}`).toEqual(expected);
+    }
+  });
 
-  it('agrees with readCsv on random well- and ill-formed inputs', async () => {
-    // Tokens rather than characters, so quotes and line ends are common. One line ending per text:
-    // csv-parse takes the first it sees as the only one, where pandas (and readCsvFast) accept all.
+  it('agrees with csv-parse on random well- and ill-formed inputs', async () => {
+    // Tokens rather than characters, so quotes and line ends are common; one line ending per text
+    // (see csvParseReference).
     const tokens = ['a', 'bc', ',', ',', '"', '""', 'EOL', 'EOL', 'é', ' ', '日', '😀'];
     let state = 7;
     const next = (n: number) => {
@@ -72,46 +78,54 @@ describe('readCsvFast', () => {
       const text = Array.from({ length: 1 + next(40) }, () => tokens[next(tokens.length)])
         .join('')
         .replaceAll('EOL', eol);
-      const expected = await read(readCsv, text, 1 << 16);
-      const actual = await read(readCsvFast, text, 1 + next(6));
-      // Which error comes first is not defined: csv-parse may fail on a later record before it hands
-      // out the header. That both fail is.
+      const expected = csvParseReference(text);
+      const actual = await read(text, 1 + next(6));
+      // Of two faults, which one is named is not defined (see csvParseReference); that it fails is.
       if ('error' in expected) expect(actual, JSON.stringify(text)).toHaveProperty('error');
       else expect(actual, JSON.stringify(text)).toEqual(expected);
     }
   });
 
+  it('accepts CRLF, LF and lone-CR line ends mixed in one file, as pandas does', async () => {
+    const text = 'a,b\r\n1,2\n3,4\r5,"6\r\n7"\r\n\n8,9';
+    for (const size of [1, 2, 3, 64 * 1024]) {
+      expect(await read(text, size), `chunk size ${size}`).toEqual({
+        header: ['a', 'b'],
+        rows: [
+          ['1', '2'],
+          ['3', '4'],
+          ['5', '6\r\n7'],
+          ['8', '9'],
+        ],
+      });
+    }
+  });
+
   it('names the row of a malformed record', async () => {
-    const error = await readCsvFast(chunked('a,b\n1,2\n3,4\n5\n', 4))
-      .then(async (table) => {
-        for await (const _ of table.batches);
-      })
-      .catch((e: unknown) => e);
+    const error = await failure(chunked('a,b\n1,2\n3,4\n5\n', 4));
     expect(error).toMatchObject({ name: 'InputError', code: 'MALFORMED_CSV', location: { row: 3 } });
+  });
+
+  it('names the location it is given', async () => {
+    const error = await failure(chunked('a,b\n1,2\n"3,4\n', 4), { location: { source: 's', key: 'k.csv' } });
+    expect(error).toMatchObject({ code: 'MALFORMED_CSV', location: { source: 's', key: 'k.csv', row: 2 } });
+    expect((error as Error).message).toContain('(source s, object k.csv, row 2)');
   });
 
   it('refuses invalid UTF-8', async () => {
     const input = Readable.from([Buffer.from('a,b\n1,'), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]);
-    const error = await readCsvFast(input)
-      .then(async (table) => {
-        for await (const _ of table.batches);
-      })
-      .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'INVALID_ENCODING' });
+    expect(await failure(input)).toMatchObject({ code: 'INVALID_ENCODING' });
   });
 
   it('refuses a record longer than maxRecordBytes', async () => {
     const text = `a,b\n"${'x'.repeat(5000)},1\n`;
-    const error = await readCsvFast(chunked(text, 100), { maxRecordBytes: 1000 })
-      .then(async (table) => {
-        for await (const _ of table.batches);
-      })
-      .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'MALFORMED_CSV' });
+    expect(await failure(chunked(text, 100), { maxRecordBytes: 1000 })).toMatchObject({
+      code: 'MALFORMED_CSV',
+    });
   });
 
   it('reads only the columns asked for, the others as empty text', async () => {
-    const table = await readCsvFast(chunked('a,b,c\n1,2,3\n"4",5,"6"\n', 3), {
+    const table = await readCsv(chunked('a,b,c\n1,2,3\n"4",5,"6"\n', 3), {
       columns: (header) => [header.indexOf('c')],
     });
     const rows: string[][] = [];
@@ -124,17 +138,29 @@ describe('readCsvFast', () => {
 
   it('closes its input when the reader stops early', async () => {
     const input = chunked(`a\n${'1\n'.repeat(10_000)}`, 1000);
-    const table = await readCsvFast(input, { batchSize: 10 });
+    const table = await readCsv(input, { batchSize: 10 });
     for await (const _ of table.batches) break;
     expect(input.destroyed).toBe(true);
   });
 
-  it('uses a one-character delimiter and falls back to readCsv for others', async () => {
-    const semicolon = await readCsvFast(chunked('a;b\n1;"2;3"\n', 2), { delimiter: ';' });
-    const rows: string[][] = [];
-    for await (const batch of semicolon.batches) rows.push(...batch);
-    expect(rows).toEqual([['1', '2;3']]);
-    const multi = await readCsvFast(chunked('a::b\n1::2\n', 2), { delimiter: '::' });
-    expect(multi.header).toEqual(['a', 'b']);
+  it('closes its input when the header is refused', async () => {
+    const input = chunked(`a,a\n${'1,2\n'.repeat(10_000)}`, 1000);
+    await expect(readCsv(input)).rejects.toMatchObject({ code: 'DUPLICATE_COLUMNS' });
+    expect(input.destroyed).toBe(true);
+  });
+
+  it('uses any one-character delimiter and refuses others', async () => {
+    for (const delimiter of [';', '\t', '|']) {
+      const text = `a${delimiter}b\n1${delimiter}"2${delimiter}3"\n`;
+      expect(await read(text, 2, { delimiter }), JSON.stringify(delimiter)).toEqual({
+        header: ['a', 'b'],
+        rows: [['1', `2${delimiter}3`]],
+      });
+    }
+    for (const delimiter of ['::', '', '"', '\n', '\r']) {
+      await expect(readCsv(chunked('a\n1\n', 2), { delimiter }), JSON.stringify(delimiter)).rejects.toThrow(
+        RangeError,
+      );
+    }
   });
 });

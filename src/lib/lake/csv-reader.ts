@@ -1,29 +1,48 @@
 import type { Readable } from 'node:stream';
 import { type ErrorLocation, InputError } from '../errors.ts';
-import {
-  assertUniqueColumns,
-  type CsvTable,
-  DEFAULT_BATCH,
-  decodeStrictUtf8,
-  type ReadCsvOptions,
-  type RowBatch,
-  readCsv,
-} from './csv.ts';
+import { assertUniqueColumns, type CsvTable, DEFAULT_BATCH, type RowBatch } from './csv.ts';
+import { decodeStrictUtf8 } from './utf8.ts';
+
+/** How {@link readCsv} reads a table. */
+export interface ReadCsvOptions {
+  /** Named in error messages. */
+  location?: ErrorLocation;
+  /** Rows per batch. Default {@link DEFAULT_BATCH}. */
+  batchSize?: number;
+  /**
+   * Refuse a record longer than this, counted in UTF-16 code units of the decoded text (never more
+   * than its UTF-8 bytes, equal for ASCII). Default 1 MiB.
+   */
+  maxRecordBytes?: number;
+  /** Field delimiter: one UTF-16 code unit other than a quote, CR or LF. Default `,`. */
+  delimiter?: string;
+  /**
+   * Picks the columns whose values are needed, given the header; the others read as `''` without
+   * being copied out of the text (quality checks read 8 of the enriched data's 18 columns).
+   */
+  columns?: (header: readonly string[]) => Iterable<number>;
+}
 
 /**
- * A CSV reader for the row-heavy steps, with the contract and errors of `readCsv` (lake/csv.ts): strict
- * RFC 4180 quoting, BOM stripped, blank lines skipped, every row the header's width, strict UTF-8. It
- * scans decoded text with char codes and slices fields out of it, several times faster than
- * csv-parse, whose per-field callbacks and buffers dominated a transform's profile.
- * @throws InputError `EMPTY_FILE`, `MALFORMED_CSV`, `DUPLICATE_COLUMNS`, `INVALID_ENCODING`
+ * Reads CSV from a byte stream, for every table the product reads: input files and the lake's own
+ * objects. Strict RFC 4180 quoting, a BOM stripped, blank lines skipped and CRLF, LF and lone-CR line
+ * ends all accepted (as pandas does), every row the header's width, strict UTF-8. A hand-written
+ * scanner over decoded text that slices fields out of it: a parser library's per-field callbacks and
+ * buffers cost several times as much. The input is destroyed when the rows are not read to the end.
+ * @throws RangeError for a delimiter it cannot use
+ * @throws InputError `EMPTY_FILE`, `MALFORMED_CSV` (quoting, a row of another width, a record over
+ * `maxRecordBytes`, an empty column name), `DUPLICATE_COLUMNS`, `INVALID_ENCODING`, each naming the
+ * location and, for a record, its row (the header is row 0)
  */
-export async function readCsvFast(
+export async function readCsv(
   input: Readable | AsyncIterable<Uint8Array | string>,
-  options: ReadCsvOptions & FastCsvOptions = {},
+  options: ReadCsvOptions = {},
 ): Promise<CsvTable> {
   const delimiter = options.delimiter ?? ',';
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-    return readCsv(input, options);
+    throw new RangeError(
+      `CSV delimiter ${JSON.stringify(delimiter)}: must be one character, not a quote or line break`,
+    );
   }
   const location = options.location ?? {};
   const parser = new RecordParser(
@@ -32,6 +51,8 @@ export async function readCsvFast(
     options.maxRecordBytes ?? 1024 * 1024,
     location,
   );
+  // When the rows are not read to the end (an error, or a consumer that stops early), the input must
+  // still be closed: otherwise its file descriptor or socket stays open, waiting for a reader.
   const release = () => {
     if (typeof (input as Readable).destroy === 'function') (input as Readable).destroy();
   };
@@ -86,15 +107,6 @@ export async function readCsvFast(
     }
   }
   return { header, batches: batches() };
-}
-
-/** What `readCsvFast` takes beyond `readCsv`'s options. */
-export interface FastCsvOptions {
-  /**
-   * Picks the columns whose values are needed, given the header; the others read as `''` without
-   * being copied out of the text (quality checks read 8 of the enriched data's 18 columns).
-   */
-  columns?: (header: readonly string[]) => Iterable<number>;
 }
 
 const QUOTE = 34;
@@ -293,8 +305,8 @@ const NO_FIELDS: readonly string[] = [];
  * arrays per code site, and once rows from a site were held for a while (a dimension table, a batch
  * waiting on a write) it allocates every later row of that site directly in the old generation
  * ("allocation-site pretenuring"), where rows and the strings they hold wait for a full GC. Arrays a
- * builtin makes carry no site. Measured (docs/performance.md): three quality passes over 100k rows
- * promoted 214 MB when that happened, 13-17 MB without.
+ * builtin makes carry no site. (Three quality passes over 100k rows promoted 214 MB with rows from a
+ * literal, 13-17 MB with these.)
  */
 function newRow(): string[] {
   return NO_FIELDS.slice();

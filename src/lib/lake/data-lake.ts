@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { type ErrorLocation, InputError } from '../errors.ts';
-import { type CsvTable, formatCsvLine, joinCsvLines, type ReadCsvOptions, type RowBatch } from './csv.ts';
-import { readCsvFast } from './csv-reader.ts';
+import { type CsvTable, formatCsvLine, joinCsvLines, type RowBatch } from './csv.ts';
+import { type ReadCsvOptions, readCsv } from './csv-reader.ts';
 import type { StorageBackend } from './storage.ts';
 
 /** A written object as jobs and run records refer to it: never rows, only where and what. */
@@ -94,14 +94,10 @@ export class CsvObjectWriter {
 export class DataLake {
   constructor(readonly storage: StorageBackend) {}
 
-  /**
-   * Streams a CSV object the product wrote, with `readCsvFast`: the rules and errors of `readCsv`,
-   * several times faster than csv-parse (docs/performance.md). Files from outside go through
-   * `openInput` (sources/file-reader.ts), which keeps csv-parse.
-   */
+  /** Streams a CSV object with `readCsv` (lake/csv-reader.ts), its key named in errors. */
   async readCsv(key: string, options: ReadCsvOptions = {}): Promise<CsvTable> {
     const stream = await this.storage.getStream(key);
-    return readCsvFast(stream, { ...options, location: { key, ...options.location } });
+    return readCsv(stream, { ...options, location: { key, ...options.location } });
   }
 
   /** Reads a whole (small) CSV object into memory: dimension tables, fixtures. */

@@ -1,5 +1,5 @@
 import { InputError, PipelineError } from '../errors.ts';
-import { readCsvFast } from '../lake/csv-reader.ts';
+import { readCsv } from '../lake/csv-reader.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
 import { type QualitySuite, qualitySuiteSchema } from './checks.ts';
@@ -54,7 +54,7 @@ export async function runQualityChecks(
   let outcomes: Outcome[];
   try {
     const wanted = new Set(suite.checks.map((check) => check.column));
-    const table = await readCsvFast(stream, {
+    const table = await readCsv(stream, {
       location: { key },
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       columns: (header) => header.flatMap((name, index) => (wanted.has(name) ? [index] : [])),

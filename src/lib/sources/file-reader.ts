@@ -3,9 +3,11 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { type ErrorLocation, InputError, type PipelineError, StorageError } from '../errors.ts';
-import { type CsvTable, DEFAULT_BATCH, decodeStrictUtf8, readCsv } from '../lake/csv.ts';
+import { type CsvTable, DEFAULT_BATCH } from '../lake/csv.ts';
+import { readCsv } from '../lake/csv-reader.ts';
 import type { DataLake } from '../lake/data-lake.ts';
 import { FILE_READ_BYTES } from '../lake/storage.ts';
+import { decodeStrictUtf8 } from '../lake/utf8.ts';
 import type { FileFormat, InputSpec } from '../pipeline/jobs.ts';
 import { readJsonTable } from './json-records.ts';
 

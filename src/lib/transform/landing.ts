@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { InputError, PipelineError } from '../errors.ts';
 import type { CsvTable, RowBatch } from '../lake/csv.ts';
-import { readCsvFast } from '../lake/csv-reader.ts';
+import { readCsv } from '../lake/csv-reader.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { dateOfKey, lakeKeys } from '../lake/keys.ts';
 
@@ -78,7 +78,7 @@ export async function openLanding(
   const close = () => stream.destroy();
   try {
     const input = meta ? stream : hashing(stream, counted as { bytes: number; hash: Hash });
-    const table = await readCsvFast(input, {
+    const table = await readCsv(input, {
       location: { source, key },
       ...(batchSize ? { batchSize } : {}),
     });
