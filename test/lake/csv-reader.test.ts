@@ -124,6 +124,22 @@ describe('readCsv', () => {
     });
   });
 
+  it('refuses a record just over maxRecordBytes and reads one at it, however the input is cut', async () => {
+    const max = 1000;
+    const at = (length: number) => `"${'x'.repeat(length - 2)}"`; // a quoted field, `length` long
+    const options = { maxRecordBytes: max };
+    for (const size of [1, 7, 999, 1000, 1001, 64 * 1024]) {
+      const fits = `a,b\n${'\n'.repeat(2 * max)}${at(max - 2)},1\n${'y'.repeat(max - 2)},2\n`;
+      expect((await read(fits, size, options)).rows, `chunk size ${size}`).toHaveLength(2);
+      for (const over of [`${at(max - 1)},1`, `${'y'.repeat(max - 1)},2`]) {
+        expect(await read(`a,b\n1,2\n${over}\n3,4\n`, size, options), `chunk size ${size}`).toEqual({
+          error: 'MALFORMED_CSV',
+        });
+      }
+      expect(await read(`${'h'.repeat(max + 1)}\n1\n`, size, options)).toEqual({ error: 'MALFORMED_CSV' });
+    }
+  });
+
   it('reads only the columns asked for, the others as empty text', async () => {
     const table = await readCsv(chunked('a,b,c\n1,2,3\n"4",5,"6"\n', 3), {
       columns: (header) => [header.indexOf('c')],

@@ -163,8 +163,8 @@ class RecordParser {
 
   /** Reads the next chunk of text (or learns that there is none). */
   async fill(): Promise<void> {
-    if (this.text.length - this.pos > this.maxRecord)
-      this.fail(`a record is longer than ${this.maxRecord} bytes`);
+    // The text from `pos` is one record not yet complete: refused as soon as it is too long already.
+    if (this.text.length - this.pos > this.maxRecord) this.tooLong();
     const chunk = await this.chunks.next();
     if (chunk.done) {
       this.final = true;
@@ -185,12 +185,12 @@ class RecordParser {
     let i = this.pos;
     // Blank lines are skipped, as pandas does.
     while (i < n && (text.charCodeAt(i) === LF || text.charCodeAt(i) === CR)) i++;
-    if (i >= n) {
-      this.pos = i;
-      return final ? undefined : MORE;
-    }
+    // `pos` moves past blank lines now, so that only the record itself counts against its limit.
+    this.pos = i;
+    if (i >= n) return final ? undefined : MORE;
     const simple = this.simpleRecord(i);
     if (simple !== undefined) return simple;
+    const start = i;
     const fields = newRow();
     for (;;) {
       let c: number;
@@ -244,6 +244,8 @@ class RecordParser {
       }
       break;
     }
+    // Checked on the whole record too: it may have come in one piece of text, whatever its length.
+    if (i - start > this.maxRecord) this.tooLong();
     // Consume the line ending (\n, \r\n or \r); a lone \n split from its \r is skipped as a blank line.
     if (i < n && text.charCodeAt(i) === CR) i++;
     if (i < n && text.charCodeAt(i) === LF) i++;
@@ -267,6 +269,7 @@ class RecordParser {
     const end = text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
     if (this.nextCr < i) this.nextCr = indexOrEnd(text, '\r', i);
     if (this.nextCr < end) return undefined; // a lone CR ends a record mid-line
+    if (end - i > this.maxRecord) this.tooLong();
     this.pos = lf + 1;
     const delimiter = String.fromCharCode(this.delimiter);
     const keep = this.keep;
@@ -287,6 +290,10 @@ class RecordParser {
       }
       from = to + 1;
     }
+  }
+
+  private tooLong(): never {
+    this.fail(`a record is longer than ${this.maxRecord} bytes`);
   }
 
   private fail(what: string): never {
