@@ -24,11 +24,12 @@ export interface ReadCsvOptions {
 }
 
 /**
- * Reads CSV from a byte stream, for every table the product reads: input files and the lake's own
- * objects. Strict RFC 4180 quoting, a BOM stripped, blank lines skipped and CRLF, LF and lone-CR line
- * ends all accepted (as pandas does), every row the header's width, strict UTF-8. A hand-written
- * scanner over decoded text that slices fields out of it: a parser library's per-field callbacks and
- * buffers cost several times as much. The input is destroyed when the rows are not read to the end.
+ * Reads CSV from a stream of bytes (or text), for every table the product reads: input files and the
+ * lake's own objects. Strict RFC 4180 quoting, a BOM stripped, blank lines skipped, CRLF, LF and
+ * lone-CR line ends all accepted (as pandas does), every row the header's width, strict UTF-8. A
+ * hand-written scanner that slices fields out of the decoded text: csv-parse's per-field callbacks
+ * and buffers cost about ten times as much per row. The input is destroyed when the rows are not read
+ * to the end.
  * @throws RangeError for a delimiter it cannot use
  * @throws InputError `EMPTY_FILE`, `MALFORMED_CSV` (quoting, a row of another width, a record over
  * `maxRecordBytes`, an empty column name), `DUPLICATE_COLUMNS`, `INVALID_ENCODING`, each naming the
