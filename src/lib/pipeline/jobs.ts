@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { assertIsoDate, assertValidKey } from '../lake/keys.ts';
-import { sourceNameSchema } from '../sources/definitions.ts';
 
 /**
  * The typed registry: each queue's payload and result schemas. Producers build payloads from it,
  * workers parse every payload with it when a job arrives, and the run record reads results back
- * through it. Change a step's contract here and both sides follow.
+ * through it. Change a step's contract here and both sides follow. The contracts are the same for
+ * every pipeline: a payload names its pipeline and carries references (names, lake keys, row
+ * counts); what a name means comes from the pipeline's definition, resolved by the worker.
  */
 
 /** A calendar date `YYYY-MM-DD` (a real day). */
@@ -28,25 +29,18 @@ const lakeKey = z.string().superRefine((value, ctx) => {
   }
 });
 
-/** A pipeline name: lower-case letters, digits, `_`. Part of run ids and job ids. */
+/** A pipeline name: lower-case letters, digits, `_`. Part of run ids, job ids and lake keys. */
 export const pipelineNameSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case letters, digits and _');
+/** A source or suite name of a pipeline: the same alphabet (source names are in job ids and keys). */
+export const sourceNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case letters, digits and _, starting with a letter');
+/** A quality suite's name. */
+export const suiteNameSchema = z.string().min(1).max(64);
 /** Run ids appear in job ids and lake keys: no `:` (BullMQ) and no `/` (keys). */
 export const runIdSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,160}$/, 'letters, digits, _ . - only');
-
-/** Share of rows the generator spoils on purpose, so cleaning and checks have work to do. */
-export const defectRatesSchema = z.object({
-  /** Rows whose region is empty (the seed's 2%). */
-  nullRegions: z.number().min(0).max(1).default(0.02),
-  /** Rows that repeat an earlier transaction id. */
-  duplicateIds: z.number().min(0).max(1).default(0.01),
-  /** Rows with a negative quantity, hence a negative total_amount. */
-  negativeAmounts: z.number().min(0).max(1).default(0.005),
-  /** Rows whose product name has stray spaces or the wrong case. */
-  messyProducts: z.number().min(0).max(1).default(0.05),
-});
-export type DefectRates = z.infer<typeof defectRatesSchema>;
 
 export const fileFormatSchema = z.enum(['csv', 'json', 'ndjson']);
 export type FileFormat = z.infer<typeof fileFormatSchema>;
@@ -55,10 +49,11 @@ export type FileFormat = z.infer<typeof fileFormatSchema>;
 export const inputSpecSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('generate'),
-    /** Rows to generate (transactions default 1000, customers 1000; products are a fixed catalog). */
+    /** Rows to generate; default the generator's own (`defaultRecords`). */
     records: z.number().int().min(0).max(50_000_000).optional(),
     seed: z.number().int().default(42),
-    defects: defectRatesSchema.prefault({}),
+    /** The generator's options (`--gen name=value`), checked by the generator's own schema. */
+    options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   }),
   z.object({
     kind: z.literal('file'),
@@ -94,7 +89,8 @@ export const transformPayloadSchema = z.object(runRef);
 export const transformResultSchema = z.object({
   /** Landing objects read, including dimension snapshots from earlier dates. */
   inputs: z.array(objectRefSchema),
-  outputs: z.object({ cleaned: objectRefSchema, enriched: objectRefSchema, summary: objectRefSchema }),
+  /** Output datasets by name, as the pipeline's transform wrote them. */
+  outputs: z.record(z.string(), objectRefSchema),
   metrics: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.string(), z.null()]))),
 });
 
@@ -103,16 +99,17 @@ export type RunStatus = z.infer<typeof runStatusSchema>;
 
 export const qualityPayloadSchema = z.object({
   ...runRef,
-  /** Name of the check suite (see src/lib/quality/suites.ts). */
-  suite: z.string().min(1),
-  /** The sources this run ingests; the run record lists their steps. */
+  /** The pipeline's quality suite to run; absent when the pipeline declares none. */
+  suite: suiteNameSchema.optional(),
+  /** The sources this run ingests, in the pipeline's order; the run record lists their steps. */
   sources: z.array(sourceNameSchema).min(1),
   /** Which enqueue call created the run: producers racing to add it read this back to learn who won. */
   enqueueId: z.string().max(64).optional(),
 });
 export const qualityResultSchema = z.object({
-  reportKey: z.string(),
-  passed: z.boolean(),
+  /** The quality report; `null` when the pipeline has no suite (nothing was checked). */
+  reportKey: z.string().nullable(),
+  passed: z.boolean().nullable(),
   overallScore: z.number().nullable(),
   failedChecks: z.array(z.string()),
   status: runStatusSchema,
@@ -122,8 +119,9 @@ export const qualityResultSchema = z.object({
 /** A schedule's template: what each fire enqueues (the same flow `npm run enqueue` would). */
 export const schedulePayloadSchema = z.object({
   pipeline: pipelineNameSchema,
-  suite: z.string().min(1),
-  sources: z.partialRecord(sourceNameSchema, inputSpecSchema),
+  suite: suiteNameSchema.optional(),
+  /** Where each ingested source's rows come from; sources left out are not ingested. */
+  sources: z.record(sourceNameSchema, inputSpecSchema),
   /** The run's date is the fire time's UTC date plus this many days (default -1: yesterday). */
   dateOffsetDays: z.number().int().min(-366).max(366).default(-1),
 });
@@ -149,10 +147,3 @@ export type QualityPayload = JobPayload<'quality'>;
 export type QualityResult = JobResult<'quality'>;
 export type SchedulePayload = JobPayload<'schedule'>;
 export type ObjectRefShape = z.infer<typeof objectRefSchema>;
-
-/** Deterministic job ids: enqueueing the same run twice adds nothing. */
-export const jobIds = {
-  ingest: (runId: string, source: string) => `${runId}-ingest-${source}`,
-  transform: (runId: string) => `${runId}-transform`,
-  quality: (runId: string) => `${runId}-quality`,
-} as const;

@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { FlowProducer, Job } from 'bullmq';
+import { FlowProducer } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
+import { loadPipelines, type PipelineRegistry } from '../definition/registry.ts';
 import type { DataLake } from '../lake/data-lake.ts';
 import { openLake } from '../lake/open-lake.ts';
 import { asRedisError, createRedis, waitUntilReady } from '../redis.ts';
-import { enqueueRun, type FlowOptions } from './flow.ts';
-import { jobIds, type QualityPayload } from './jobs.ts';
+import { buildRunFlow, type FlowOptions, type RunSpec, readRootJob, runIdOf } from './lifecycle.ts';
 import { closeQueues, openQueues, type PipelineQueues } from './queues.ts';
-import { type RunSpec, runIdOf } from './run-spec.ts';
 
-/** A producer's connections: fail-fast Redis, the flow producer, the queues, the lake. */
+/** A producer's pipelines and connections: fail-fast Redis, the flow producer, the queues, the lake. */
 export interface Producer {
   config: Config;
+  /** The loaded pipelines runs are built from. */
+  registry: PipelineRegistry;
   connection: Redis;
   flows: FlowProducer;
   queues: PipelineQueues;
@@ -21,10 +22,13 @@ export interface Producer {
 }
 
 /**
- * Connects a producer. Redis must answer now: producers fail fast (no offline queue) with a message
- * naming the address, instead of hanging while Redis is down.
+ * Loads the pipelines (unless given) and connects a producer. Redis must answer now: producers fail
+ * fast (no offline queue) with a message naming the address, instead of hanging while Redis is down.
+ * @param registry the pipelines to build runs from; default those of `PIPELINES_DIR`
+ * @throws ConfigError `DEFINITION_INVALID` / `PIPELINES_DIR_MISSING` before connecting to anything
  */
-export async function openProducer(config: Config): Promise<Producer> {
+export async function openProducer(config: Config, registry?: PipelineRegistry): Promise<Producer> {
+  const pipelines = registry ?? (await loadPipelines(config.PIPELINES_DIR));
   const connection = createRedis(config.REDIS_URL, 'producer');
   connection.on('error', () => undefined); // surfaced by waitUntilReady and by each command instead
   try {
@@ -44,6 +48,7 @@ export async function openProducer(config: Config): Promise<Producer> {
   const queues = openQueues(connection, config.QUEUE_PREFIX);
   return {
     config,
+    registry: pipelines,
     connection,
     flows,
     queues,
@@ -70,7 +75,9 @@ export function flowOptionsOf(config: Config): FlowOptions {
  * Enqueues runs; `created` is false for a run whose root job already existed (nothing was added).
  * Two producers racing to add the same run both add nothing twice (the flow is one transaction with
  * deterministic ids), and exactly one of them reports `created`: each tags its flow with an enqueue
- * id and reads back whose tag the stored root job carries.
+ * id and reads back whose tag the stored root job carries. Every run is checked against its pipeline
+ * before anything is added.
+ * @throws InputError `UNKNOWN_PIPELINE` / `UNKNOWN_SOURCE` / `UNKNOWN_SUITE` listing what exists
  * @throws PipelineError `REDIS_UNAVAILABLE` naming the address when Redis is down or does not answer
  */
 export async function enqueueRuns(
@@ -78,13 +85,17 @@ export async function enqueueRuns(
   specs: readonly RunSpec[],
 ): Promise<{ runId: string; created: boolean }[]> {
   const options = flowOptionsOf(producer.config);
+  // Every flow is built (and so checked) before the first is added.
+  const runs = specs.map((spec) => {
+    const enqueueId = randomUUID();
+    const flow = buildRunFlow(producer.registry.get(spec.pipeline), spec, options, enqueueId);
+    return { runId: runIdOf(spec), enqueueId, flow };
+  });
   const results = [];
   try {
-    for (const spec of specs) {
-      const runId = runIdOf(spec);
-      const enqueueId = randomUUID();
-      await enqueueRun(producer.flows, spec, options, enqueueId);
-      const root = await Job.fromId<QualityPayload>(producer.queues.quality, jobIds.quality(runId));
+    for (const { runId, enqueueId, flow } of runs) {
+      await producer.flows.add(flow);
+      const root = await readRootJob(producer.queues, runId);
       results.push({ runId, created: root?.data.enqueueId === enqueueId });
     }
   } catch (error) {

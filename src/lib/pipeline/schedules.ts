@@ -1,4 +1,6 @@
+import type { PipelineDefinition } from '../definition/define.ts';
 import type { SchedulePayload } from './jobs.ts';
+import { buildRunFlow } from './lifecycle.ts';
 import type { PipelineQueues } from './queues.ts';
 
 /** A daily (or any cron) run of a pipeline, kept by BullMQ's job scheduler. */
@@ -19,15 +21,25 @@ export interface ScheduleInfo {
   next: string | null;
 }
 
-/** The scheduler id of a pipeline's schedule: one schedule per pipeline. */
+/** The scheduler id of a pipeline's schedule, `run-<pipeline>`: one schedule per pipeline. */
 export const scheduleIdOf = (pipeline: string) => `run-${pipeline}`;
+const SCHEDULE_ID = /^run-([a-z][a-z0-9_]*)$/;
 
 /**
  * Creates or replaces a pipeline's schedule. Each fire adds a job to the `schedule` queue, whose
  * processor enqueues the same flow as `npm run enqueue` for the fire's date (deterministic run id,
- * so a fire and a manual enqueue of the same date are one run).
+ * so a fire and a manual enqueue of the same date are one run). The template is checked against
+ * `pipeline` first, as a run of today would be.
+ * @throws InputError `UNKNOWN_SOURCE` / `UNKNOWN_SUITE` listing what the pipeline has
  */
-export async function setSchedule(queues: PipelineQueues, spec: ScheduleSpec): Promise<ScheduleInfo> {
+export async function setSchedule(
+  queues: PipelineQueues,
+  spec: ScheduleSpec,
+  pipeline: PipelineDefinition,
+): Promise<ScheduleInfo> {
+  const { template } = spec;
+  const date = new Date().toISOString().slice(0, 10);
+  buildRunFlow(pipeline, { ...template, date }, { attempts: 1, backoffMs: 0, keepCompletedSeconds: 1 });
   const id = scheduleIdOf(spec.template.pipeline);
   await queues.schedule.upsertJobScheduler(
     id,
@@ -48,7 +60,7 @@ export async function removeSchedule(queues: PipelineQueues, pipeline: string): 
 export async function listSchedules(queues: PipelineQueues): Promise<ScheduleInfo[]> {
   const schedulers = await queues.schedule.getJobSchedulers(0, -1, true);
   return schedulers.map((scheduler) => ({
-    pipeline: scheduler.key.replace(/^run-/, ''),
+    pipeline: SCHEDULE_ID.exec(scheduler.key)?.[1] ?? scheduler.key,
     cron: scheduler.pattern ?? undefined,
     tz: scheduler.tz ?? undefined,
     next: scheduler.next ? new Date(scheduler.next).toISOString() : null,

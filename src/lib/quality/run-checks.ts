@@ -1,3 +1,4 @@
+import type { Suite } from '../definition/define.ts';
 import { InputError, PipelineError } from '../errors.ts';
 import { readCsv } from '../lake/csv-reader.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
@@ -5,19 +6,18 @@ import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
 import { type QualitySuite, qualitySuiteSchema } from './checks.ts';
 import { createEvaluator, type Evaluator, NumericColumns, type Outcome } from './evaluators.ts';
 import { buildReport, type QualityReport } from './report.ts';
-import { getSuite } from './suites.ts';
 
 /** What {@link runQualityChecks} needs. */
 export interface QualityOptions {
   lake: DataLake;
+  /** The pipeline's name: the report is written in its namespace. */
+  pipeline: string;
   runId: string;
   date: string;
-  /** A suite of src/lib/quality/suites.ts by name (`notebook`, `pipeline`), or a suite of one's own. */
-  suite: string | QualitySuite;
-  /** The CSV object to check; default the date's enriched transactions. */
+  /** The suite, as the pipeline's definition declares it (checked again here: it is data). */
+  suite: Suite;
+  /** The CSV object to check, as the transform reported it; default the dataset's partition of the date. */
   datasetKey?: string;
-  /** The dataset's name in the report and its key; default `enriched_transactions`. */
-  dataset?: string;
   signal?: AbortSignal;
   onProgress?: (progress: { stage: 'quality'; rows: number }) => void;
   /** Rows per batch (default 512); memory is bounded by it, the report does not depend on it. */
@@ -25,19 +25,19 @@ export interface QualityOptions {
 }
 
 /**
- * Runs a quality suite over a CSV dataset in one streaming pass (every check at once; only uniqueness
- * holds per-value state), then writes the report to `quality/<dataset>/date=…/report.json`.
+ * Runs a quality suite over its dataset in one streaming pass (every check at once; only uniqueness
+ * holds per-value state), then writes the report to `<pipeline>/quality/<dataset>/date=…/report.json`.
  * A check whose column is missing, or every check of an empty dataset, is an ERROR with score 0.
- * @throws InputError `UNKNOWN_SUITE`, `INVALID_SUITE`, `MISSING_INPUT` (no dataset object), CSV errors; StorageError
+ * @throws InputError `INVALID_SUITE`, `MISSING_INPUT` (no dataset object), CSV errors; StorageError
  */
 export async function runQualityChecks(
   options: QualityOptions,
 ): Promise<{ report: QualityReport; reportRef: ObjectRef }> {
-  const { lake, runId, signal, onProgress } = options;
+  const { lake, pipeline, runId, signal, onProgress } = options;
   const date = assertIsoDate(options.date);
-  const suite = typeof options.suite === 'string' ? getSuite(options.suite) : parseSuite(options.suite);
-  const dataset = options.dataset ?? 'enriched_transactions';
-  const key = options.datasetKey ?? lakeKeys.enriched(date);
+  const dataset = options.suite.dataset;
+  const suite = parseSuite({ name: options.suite.name, checks: options.suite.checks });
+  const key = options.datasetKey ?? lakeKeys.dataset(pipeline, dataset, date);
   signal?.throwIfAborted();
 
   const stream = await lake.storage.getStream(key).catch((error: unknown) => {
@@ -87,7 +87,7 @@ export async function runQualityChecks(
     rows,
   );
   signal?.throwIfAborted();
-  const reportRef = await lake.writeJson(lakeKeys.qualityReport(dataset, date), report);
+  const reportRef = await lake.writeJson(lakeKeys.qualityReport(pipeline, dataset, date), report);
   return { report, reportRef };
 }
 
