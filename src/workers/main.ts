@@ -21,11 +21,18 @@ async function main(): Promise<void> {
   });
   exitOnSignals(runtime.shutdown, logger);
   logger.info(
-    { queues: args.queues, concurrency: args.concurrency, prefix: config.QUEUE_PREFIX },
+    {
+      queues: args.queues,
+      concurrency: args.concurrency,
+      prefix: config.QUEUE_PREFIX,
+      pipelines: runtime.registry.names,
+    },
     'workers ready',
   );
 }
 
+// A bad configuration or pipeline definition (ConfigError: the file and the problem) is one message
+// on stderr and exit code 2.
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(`worker: ${error.message}`);
   else logger.fatal({ err: error }, 'worker failed to start');

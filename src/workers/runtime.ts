@@ -1,6 +1,7 @@
 import { FlowProducer, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../lib/config.ts';
+import { loadPipelines, type PipelineRegistry } from '../lib/definition/registry.ts';
 import { PipelineError } from '../lib/errors.ts';
 import type { DataLake } from '../lib/lake/data-lake.ts';
 import { openLake } from '../lib/lake/open-lake.ts';
@@ -13,6 +14,8 @@ import { startWorkers } from './worker-pool.ts';
 
 export interface WorkerRuntime {
   workers: Worker[];
+  /** The pipelines this process serves. */
+  registry: PipelineRegistry;
   /** Idempotent: closes workers (in-flight jobs finish), queues, Redis, the lake. */
   shutdown: () => Promise<boolean>;
 }
@@ -28,16 +31,21 @@ export interface WorkerRuntimeOptions {
    * runtime owns it either way and closes it on shutdown.
    */
   lake?: DataLake;
+  /** The pipelines to serve; default those loaded from PIPELINES_DIR. */
+  registry?: PipelineRegistry;
 }
 
 /**
- * Starts a worker process's moving parts: the lake, one Redis connection (worker role), the queues
- * used for run records, and one BullMQ worker per served queue.
+ * Starts a worker process's moving parts: the pipelines (loaded and validated first, so a bad
+ * definition stops the process before it connects to anything), the lake, one Redis connection
+ * (worker role), the queues used for run records, and one BullMQ worker per served queue.
+ * @throws ConfigError `DEFINITION_INVALID` naming the file and the problem, `PIPELINES_DIR_MISSING`
  */
 export async function startWorkerRuntime(
   config: Config,
   options: WorkerRuntimeOptions,
 ): Promise<WorkerRuntime> {
+  const registry = options.registry ?? (await loadPipelines(config.PIPELINES_DIR));
   const lake = options.lake ?? (await openLake(config));
   const log = logger.child({}, { level: config.LOG_LEVEL });
   const connection = createRedis(config.REDIS_URL, 'worker');
@@ -45,7 +53,7 @@ export async function startWorkerRuntime(
   const queues = openQueues(connection, config.QUEUE_PREFIX);
   const flows = new FlowProducer({ connection, prefix: config.QUEUE_PREFIX });
   const stopping = new AbortController();
-  const deps = { config, lake, queues, flows, logger: log, stopping: stopping.signal };
+  const deps = { config, registry, lake, queues, flows, logger: log, stopping: stopping.signal };
   const workers = startWorkers(deps, connection, options);
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   // Jobs this process is running, by id: a stalled check's 'failed' event names jobs of other
@@ -77,7 +85,7 @@ export async function startWorkerRuntime(
       { name: 'lake', close: () => lake.storage.close() },
     ],
   });
-  return { workers, shutdown };
+  return { workers, registry, shutdown };
 }
 
 /**

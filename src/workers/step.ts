@@ -1,18 +1,23 @@
-import { type FlowProducer, type Job, UnrecoverableError, WaitingError } from 'bullmq';
+import { type FlowProducer, type Job, WaitingError } from 'bullmq';
 import type { z } from 'zod';
 import { abortable } from '../lib/abort.ts';
 import type { Config } from '../lib/config.ts';
-import { errorMessage, InputError, isPermanent, PipelineError } from '../lib/errors.ts';
+import type { PipelineDefinition } from '../lib/definition/define.ts';
+import type { PipelineRegistry } from '../lib/definition/registry.ts';
+import { InputError, PipelineError } from '../lib/errors.ts';
 import type { DataLake } from '../lib/lake/data-lake.ts';
 import type { Logger } from '../lib/logger.ts';
 import { type JobPayload, type JobResult, jobRegistry, type QueueName } from '../lib/pipeline/jobs.ts';
+import { finishRun } from '../lib/pipeline/lifecycle.ts';
 import type { PipelineQueues } from '../lib/pipeline/queues.ts';
-import { finishRun } from '../lib/pipeline/run-record.ts';
+import { describeFailure, isFinalFailure, toJobErrorWithCode } from './job-errors.ts';
 import { throttleProgress } from './progress.ts';
 
 /** What every processor may use; built once per worker process. */
 export interface WorkerDeps {
   config: Config;
+  /** The pipelines this process loaded at start; a job of any other fails at once. */
+  registry: PipelineRegistry;
   lake: DataLake;
   queues: PipelineQueues;
   /** Adds run flows (the schedule step enqueues runs). */
@@ -26,6 +31,8 @@ export interface WorkerDeps {
 export interface StepJob<Q extends QueueName> {
   id: string;
   data: JobPayload<Q>;
+  /** The definition of the pipeline the payload names. */
+  pipeline: PipelineDefinition;
   attemptsMade: number;
   /** When the job was due: a scheduler's fire time, else when it was added (ms since epoch). */
   dueAt: number;
@@ -48,9 +55,10 @@ export type StepProcessor<Q extends QueueName> = (
 ) => Promise<JobResult<Q>>;
 
 /**
- * Wraps a step processor for BullMQ: parses the payload (a bad one fails at once, never retried),
- * enforces the step timeout, maps permanent errors to `UnrecoverableError`, and writes the run record
- * when the step fails for good, so a failed run never waits for a parent that cannot run.
+ * Wraps a step processor for BullMQ: parses the payload and resolves its pipeline (a bad payload or a
+ * pipeline not loaded fails at once, never retried), enforces the step timeout, maps errors for BullMQ
+ * (job-errors.ts), and writes the run record when the step fails for good, so a failed run never
+ * waits for a parent that cannot run.
  */
 export function toBullProcessor<Q extends QueueName>(
   queue: Q,
@@ -83,57 +91,24 @@ export function toBullProcessor<Q extends QueueName>(
     try {
       const data = parsePayload(queue, job.data);
       const runId = 'runId' in data ? data.runId : undefined;
-      log.info({ runId }, 'step started');
-      const result = await abortable(processor(stepJobOf<Q>(job, data, log), signal), signal);
+      const pipeline = deps.registry.get(data.pipeline);
+      log.info({ runId, pipeline: pipeline.name }, 'step started');
+      const result = await abortable(processor(stepJobOf<Q>(job, data, pipeline, log), signal), signal);
       log.info({ runId, ms: Date.now() - startedAt }, 'step finished');
       return result;
     } catch (error) {
-      const final = isPermanent(error) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const final = isFinalFailure(error, job.attemptsMade + 1, job.opts.attempts);
       log.error({ err: error, final }, final ? 'step failed for good' : 'step failed; will retry');
       // The job log is for the board; the failure itself is in the worker log above and in BullMQ.
       await job
         .log(`attempt ${job.attemptsMade + 1} failed: ${describeFailure(error)}`)
         .catch(() => undefined);
       if (final) await recordFailure(job, error, startedAt, deps);
-      throw jobErrorOf(error);
+      throw toJobErrorWithCode(error);
     } finally {
       clearTimeout(timer);
     }
   };
-}
-
-/** `CODE: message` for the product's errors (codes are what operators and tests match on). */
-function describeFailure(error: unknown): string {
-  return error instanceof PipelineError ? `${error.code}: ${error.message}` : errorMessage(error);
-}
-
-/**
- * Maps an error to what BullMQ should see: a permanent error becomes `UnrecoverableError` (no retries),
- * keeping the original as `cause` and its code in the message; others pass through unchanged. (Here,
- * not in lib/errors.ts, so that only workers load BullMQ for it.)
- */
-export function toJobError(error: unknown): Error {
-  if (error instanceof UnrecoverableError) return error;
-  if (isPermanent(error)) {
-    const original = error as PipelineError;
-    const unrecoverable = new UnrecoverableError(`${original.code}: ${original.message}`);
-    (unrecoverable as Error).cause = original;
-    return unrecoverable;
-  }
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-/**
- * What BullMQ records as the failed reason: permanent errors become `UnrecoverableError("CODE: …")`
- * (see `toJobError`); a retryable error of ours gets its code in front too, so a step that failed
- * after its retries (a timeout, a storage error) shows its code as a permanent failure does.
- */
-function jobErrorOf(error: unknown): Error {
-  const mapped = toJobError(error);
-  if (mapped !== error || !(error instanceof PipelineError)) return mapped;
-  const coded = new Error(describeFailure(error), { cause: error });
-  coded.name = error.name;
-  return coded;
 }
 
 /**
@@ -164,10 +139,16 @@ function parseOrThrow(schema: z.ZodType, value: unknown, what: string, code: str
   throw new InputError(`invalid ${what}: ${problems.join('; ')}`, { code });
 }
 
-function stepJobOf<Q extends QueueName>(job: Job, data: JobPayload<Q>, log: Logger): StepJob<Q> {
+function stepJobOf<Q extends QueueName>(
+  job: Job,
+  data: JobPayload<Q>,
+  pipeline: PipelineDefinition,
+  log: Logger,
+): StepJob<Q> {
   return {
     id: job.id as string,
     data,
+    pipeline,
     attemptsMade: job.attemptsMade,
     // Jobs a job scheduler produces carry their fire time as `prevMillis`.
     dueAt: (job.opts as { prevMillis?: number }).prevMillis ?? job.timestamp + (job.delay ?? 0),

@@ -6,17 +6,20 @@ import {
   StorageError,
 } from '../../lib/errors.ts';
 import { ingestSource } from '../../lib/ingest/ingest.ts';
+import { sourceOf } from '../../lib/pipeline/resolve.ts';
 import type { StepProcessor, WorkerDeps } from '../step.ts';
 
-/** Ingests one source of one run into the landing zone. */
+/** Ingests one source of one run into the pipeline's landing zone. */
 export function ingestProcessor({ lake }: WorkerDeps): StepProcessor<'ingest'> {
   return async (job, signal) => {
     const { runId, date, source, input } = job.data;
+    sourceOf(job.pipeline, source); // UNKNOWN_SOURCE, at once
     await job.log(`ingesting ${source} for ${date} from ${input.kind}`);
     let result: Awaited<ReturnType<typeof ingestSource>>;
     try {
       result = await ingestSource({
         lake,
+        pipeline: job.pipeline,
         runId,
         date,
         source,

@@ -1,53 +1,67 @@
-import { finishRun } from '../../lib/pipeline/run-record.ts';
+import { lakeKeys } from '../../lib/lake/keys.ts';
+import { finishRun } from '../../lib/pipeline/lifecycle.ts';
+import { suiteOf } from '../../lib/pipeline/resolve.ts';
+import type { RunRecord } from '../../lib/pipeline/run-record.ts';
 import { runQualityChecks } from '../../lib/quality/run-checks.ts';
 import { parseChildResult, type StepProcessor, type WorkerDeps } from '../step.ts';
 
-/** Runs the quality suite on the enriched partition, then writes the run record (this is the root step). */
+/**
+ * Runs the run's quality suite on its dataset as the transform wrote it, then writes the run record
+ * (this is the root step). A pipeline without suites only writes the record.
+ */
 export function qualityProcessor({ lake, queues }: WorkerDeps): StepProcessor<'quality'> {
   return async (job, signal) => {
     const startedAt = Date.now();
-    const { runId, date, suite } = job.data;
-    const [transformValue] = Object.values(await job.childrenValues());
-    const transformed = parseChildResult('transform', transformValue);
-    const { report, reportRef } = await runQualityChecks({
-      lake,
-      runId,
-      date,
-      suite,
-      datasetKey: transformed.outputs.enriched.key,
-      signal,
-      onProgress: job.reportProgress,
-    });
-    const failedChecks = report.check_results
-      .filter((check) => check.status !== 'PASS' && check.severity === 'error')
-      .map((check) => check.check_name);
-    await job.log(`suite ${suite}: score ${report.overall_score}, ${failedChecks.length} failed checks`);
-    const quality = {
-      passed: report.passed,
-      overallScore: report.overall_score,
-      failedChecks,
-      reportKey: reportRef.key,
-    };
+    const { runId, date, pipeline } = job.data;
+    const suite = suiteOf(job.pipeline, job.data.suite); // UNKNOWN_SUITE, at once
+    let quality: RunRecord['quality'] = null;
+    if (suite) {
+      const [transformValue] = Object.values(await job.childrenValues());
+      const transformed = parseChildResult('transform', transformValue);
+      const datasetKey = transformed.outputs[suite.dataset]?.key;
+      const { report, reportRef } = await runQualityChecks({
+        lake,
+        pipeline,
+        runId,
+        date,
+        suite,
+        ...(datasetKey ? { datasetKey } : {}),
+        signal,
+        onProgress: job.reportProgress,
+      });
+      const failedChecks = report.check_results
+        .filter((check) => check.status !== 'PASS' && check.severity === 'error')
+        .map((check) => check.check_name);
+      await job.log(
+        `suite ${suite.name}: score ${report.overall_score}, ${failedChecks.length} failed checks`,
+      );
+      quality = {
+        passed: report.passed,
+        overallScore: report.overall_score,
+        failedChecks,
+        reportKey: reportRef.key,
+      };
+    }
     const record = await finishRun({
       queues,
       lake,
       runId,
-      quality,
+      ...(quality ? { quality } : {}),
       ending: {
         jobId: job.id,
         status: 'success',
         attempts: job.attemptsMade + 1,
         startedAt,
-        result: quality,
+        ...(quality ? { result: quality } : {}),
       },
     });
     return {
-      reportKey: reportRef.key,
-      passed: report.passed,
-      overallScore: report.overall_score,
-      failedChecks,
+      reportKey: quality?.reportKey ?? null,
+      passed: quality?.passed ?? null,
+      overallScore: quality?.overallScore ?? null,
+      failedChecks: quality?.failedChecks ?? [],
       status: record.status,
-      runKey: `runs/${runId}.json`,
+      runKey: lakeKeys.run(pipeline, runId),
     };
   };
 }

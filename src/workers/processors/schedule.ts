@@ -1,9 +1,5 @@
-import { Job } from 'bullmq';
-import { enqueueRun } from '../../lib/pipeline/flow.ts';
-import { jobIds } from '../../lib/pipeline/jobs.ts';
+import { enqueueRun, readRootJob, runIdOf } from '../../lib/pipeline/lifecycle.ts';
 import { flowOptionsOf } from '../../lib/pipeline/producer.ts';
-import { runIdOf } from '../../lib/pipeline/run-spec.ts';
-import { formatDate } from '../../lib/sources/values.ts';
 import type { StepProcessor, WorkerDeps } from '../step.ts';
 
 const DAY_MS = 86_400_000;
@@ -12,11 +8,11 @@ const DAY_MS = 86_400_000;
 export function scheduleProcessor({ config, flows, queues }: WorkerDeps): StepProcessor<'schedule'> {
   return async (job) => {
     const { pipeline, suite, sources, dateOffsetDays } = job.data;
-    const date = formatDate(job.dueAt + dateOffsetDays * DAY_MS);
-    const spec = { pipeline, date, suite, sources };
+    const date = new Date(job.dueAt + dateOffsetDays * DAY_MS).toISOString().slice(0, 10);
+    const spec = { pipeline, date, sources, ...(suite !== undefined ? { suite } : {}) };
     const runId = runIdOf(spec);
-    const created = (await Job.fromId(queues.quality, jobIds.quality(runId))) === undefined;
-    await enqueueRun(flows, spec, flowOptionsOf(config));
+    const created = (await readRootJob(queues, runId)) === undefined;
+    await enqueueRun(flows, job.pipeline, spec, flowOptionsOf(config));
     await job.log(`${created ? 'enqueued' : 'already enqueued'} ${runId}`);
     return { runId, date, created };
   };
