@@ -1,28 +1,48 @@
-import { loadConfig } from '../lib/config.ts';
-import { errorMessage } from '../lib/errors.ts';
-import type { InputSpec } from '../lib/pipeline/jobs.ts';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { type PrivateRedis, redisAnswers, startPrivateRedis } from '../dev/local-redis.ts';
+import { startWorkerProcess, type WorkerProcess } from '../dev/worker-process.ts';
+import { type Config, loadConfig } from '../lib/config.ts';
+import { loadPipelines } from '../lib/definition/registry.ts';
+import { ConfigError, errorMessage } from '../lib/errors.ts';
+import { newRerunTag } from '../lib/pipeline/lifecycle.ts';
 import { enqueueRuns, openProducer } from '../lib/pipeline/producer.ts';
-import { newRerunTag, type RunSpec } from '../lib/pipeline/run-spec.ts';
-import { startWorkerProcess, type WorkerProcess } from '../workers/spawn.ts';
 import { printDemoReport } from './demo-report.ts';
+import { demoRuns } from './demo-runs.ts';
 import { RunFollower, type RunOutcome } from './follow-runs.ts';
-import { type PrivateRedis, redisAnswers, startPrivateRedis } from './local-redis.ts';
+import { choosePipeline } from './run-template.ts';
 
 const WORKERS = 2;
-const generate = (records?: number): InputSpec => ({
-  kind: 'generate',
-  seed: 42,
-  defects: { nullRegions: 0.02, duplicateIds: 0.01, negativeAmounts: 0.005, messyProducts: 0.05 },
-  ...(records === undefined ? {} : { records }),
-});
+const USAGE = `Usage: npm run demo -- [--pipeline NAME]
+
+Runs a loaded pipeline (default: the only one, else sales_etl) on two worker processes with its
+generators, as the notebook does: three days (dimensions ingested on the first only), then a final run
+with the pipeline's second quality suite if it has one; prints what the notebook printed.`;
 
 /**
- * `npm run demo`: the notebook's story on real workers. Starts two worker processes, ingests
- * transactions for three days (dimensions once, on the first), transforms and checks them, then runs
- * the notebook's final pipeline run, and prints what the notebook printed, from the lake.
+ * `npm run demo`: the notebook's story on real workers, for sales_etl by default or any loaded
+ * pipeline. Starts two worker processes (and a private Redis if none answers), enqueues the runs of
+ * {@link demoRuns} wave by wave, and prints the report from the lake.
  */
 async function main(): Promise<number> {
-  let config = loadConfig();
+  const { values } = parseArgs({
+    options: { pipeline: { type: 'string' }, help: { type: 'boolean' } },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let config: Config = loadConfig();
+  const registry = await loadPipelines(config.PIPELINES_DIR);
+  const pipeline = choosePipeline(
+    values.pipeline,
+    registry,
+    (message) => new ConfigError(`${message}\n\n${USAGE}`),
+  );
+  const rerunTag = newRerunTag(); // every demo runs afresh instead of finding its runs already done
+  const waves = demoRuns(pipeline, rerunTag);
+
   let privateRedis: PrivateRedis | undefined;
   if (!(await redisAnswers(config.REDIS_URL))) {
     privateRedis = await startPrivateRedis();
@@ -42,61 +62,32 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void stopChildren().finally(() => process.exit(130)));
   }
-  const producer = await openProducer(config);
+  const producer = await openProducer(config, registry);
   const follower = await RunFollower.open(producer);
   try {
-    const env = { REDIS_URL: config.REDIS_URL, QUEUE_PREFIX: config.QUEUE_PREFIX, LAKE_URL: config.LAKE_URL };
+    const env = {
+      REDIS_URL: config.REDIS_URL,
+      QUEUE_PREFIX: config.QUEUE_PREFIX,
+      LAKE_URL: config.LAKE_URL,
+      // Workers run from the repository root: the same directory, whatever this process's cwd.
+      PIPELINES_DIR: path.resolve(config.PIPELINES_DIR),
+    };
     for (let i = 0; i < WORKERS; i++) workers.push(await startWorkerProcess(env));
     console.log(
-      `Started ${WORKERS} worker processes (pids ${workers.map((w) => w.pid).join(', ')}); lake at ${producer.lake.storage.url}`,
+      `Pipeline ${pipeline.name}: started ${WORKERS} worker processes (pids ${workers.map((w) => w.pid).join(', ')}); lake at ${producer.lake.storage.url}`,
     );
-
-    // A re-run tag, so every demo runs afresh instead of finding its runs already done.
-    const rerunTag = newRerunTag();
-    const run = (date: string, sources: RunSpec['sources'], suite: string): RunSpec => ({
-      pipeline: 'sales_etl',
-      date,
-      sources,
-      suite,
-      rerunTag,
-    });
-    const waitFor = async (specs: RunSpec[]) => {
-      const enqueued = await enqueueRuns(producer, specs);
-      for (const { runId } of enqueued) console.log(`enqueued ${runId}`);
-      return follower.wait(
-        enqueued.map(({ runId }) => runId),
-        120_000,
-      );
-    };
-    // Part 2: three days of transactions; customers and products once, on the first day. The later
-    // days join that snapshot, so the first run ends before they start.
     const outcomes: RunOutcome[] = [];
-    outcomes.push(
-      ...(await waitFor([
-        run(
-          '2024-01-15',
-          { transactions: generate(500), customers: generate(200), products: generate() },
-          'notebook',
-        ),
-      ])),
-    );
-    outcomes.push(
-      ...(await waitFor(
-        ['2024-01-16', '2024-01-17'].map((date) => run(date, { transactions: generate(500) }, 'notebook')),
-      )),
-    );
-    // Part 5: the notebook's pipeline run, with its three-check suite.
-    outcomes.push(
-      ...(await waitFor([
-        run(
-          '2024-01-20',
-          { transactions: generate(300), customers: generate(100), products: generate() },
-          'pipeline',
-        ),
-      ])),
-    );
-
-    await printDemoReport(producer.lake, outcomes);
+    for (const wave of waves) {
+      const enqueued = await enqueueRuns(producer, wave);
+      for (const { runId } of enqueued) console.log(`enqueued ${runId}`);
+      outcomes.push(
+        ...(await follower.wait(
+          enqueued.map(({ runId }) => runId),
+          120_000,
+        )),
+      );
+    }
+    await printDemoReport(producer.lake, pipeline.name, outcomes);
     return outcomes.some((outcome) => outcome.status === 'failed' || outcome.status === 'timeout') ? 1 : 0;
   } finally {
     await follower.close();
@@ -109,6 +100,6 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(`demo: ${errorMessage(error)}`);
-    process.exit(1);
+    process.exit(error instanceof ConfigError ? 2 : 1);
   },
 );

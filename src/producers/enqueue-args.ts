@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
+import type { PipelineRegistry } from '../lib/definition/registry.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { assertIsoDate } from '../lib/lake/keys.ts';
-import { newRerunTag, type RunSpec } from '../lib/pipeline/run-spec.ts';
+import { newRerunTag, type RunSpec } from '../lib/pipeline/lifecycle.ts';
 import { integer, parseRunTemplate, RUN_TEMPLATE_OPTIONS, RUN_TEMPLATE_USAGE } from './run-template.ts';
 
-export const ENQUEUE_USAGE = `Usage: npm run enqueue -- --date YYYY-MM-DD [options]
+export const ENQUEUE_USAGE = `Usage: npm run enqueue -- [--pipeline NAME] --date YYYY-MM-DD [options]
 
   --date YYYY-MM-DD        the run's date (required)
   --to YYYY-MM-DD          backfill: one run per date from --date to --to, inclusive
@@ -23,12 +24,17 @@ export interface EnqueueRequest {
 const MAX_BACKFILL_DAYS = 366;
 
 /**
- * Parses the enqueue command line into run specs. Every mistake (unknown option, bad date, unknown
- * source, bad number) is a ConfigError with a message that says what and where.
+ * Parses the enqueue command line into run specs of a loaded pipeline. Every mistake (unknown option,
+ * bad date, unknown pipeline, source or suite, bad number) is a ConfigError with a message that says
+ * what and where, and lists what exists.
  * @param cwd relative file paths resolve against it
  */
-export function parseEnqueueArgs(argv: string[], cwd = process.cwd()): EnqueueRequest {
-  let values: Record<string, string | boolean | undefined>;
+export function parseEnqueueArgs(
+  argv: string[],
+  registry: PipelineRegistry,
+  cwd = process.cwd(),
+): EnqueueRequest {
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -48,7 +54,7 @@ export function parseEnqueueArgs(argv: string[], cwd = process.cwd()): EnqueueRe
   }
   if (typeof values.date !== 'string') throw argsError('--date is required');
   const dates = dateRange(values.date, typeof values.to === 'string' ? values.to : values.date);
-  const template = parseRunTemplate(values, cwd, argsError);
+  const template = parseRunTemplate(values, registry, cwd, argsError);
   const timeoutSeconds = integer(values.timeout as string, '--timeout', argsError);
   const rerunTag = values.rerun ? newRerunTag() : undefined;
   const runs = dates.map((date): RunSpec => ({ ...template, date, ...(rerunTag ? { rerunTag } : {}) }));

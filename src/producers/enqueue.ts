@@ -1,4 +1,5 @@
 import { loadConfig } from '../lib/config.ts';
+import { loadPipelines } from '../lib/definition/registry.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { enqueueRuns, openProducer } from '../lib/pipeline/producer.ts';
 import { parseEnqueueArgs } from './enqueue-args.ts';
@@ -7,8 +8,10 @@ import { formatRunSummary } from './summary-table.ts';
 
 /** `npm run enqueue`: one flow per date; with --wait, follows them and exits 0 only if all succeed. */
 async function main(): Promise<number> {
-  const request = parseEnqueueArgs(process.argv.slice(2));
-  const producer = await openProducer(loadConfig());
+  const config = loadConfig();
+  const registry = await loadPipelines(config.PIPELINES_DIR);
+  const request = parseEnqueueArgs(process.argv.slice(2), registry);
+  const producer = await openProducer(config, registry);
   let follower: RunFollower | undefined;
   try {
     if (request.wait) {

@@ -1,7 +1,8 @@
-import { Job, QueueEvents } from 'bullmq';
+import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '../lib/errors.ts';
-import { jobIds, type QueueName, type RunStatus } from '../lib/pipeline/jobs.ts';
+import type { QueueName, RunStatus } from '../lib/pipeline/jobs.ts';
+import { readRootJob, stepOfJobId } from '../lib/pipeline/lifecycle.ts';
 import type { Producer } from '../lib/pipeline/producer.ts';
 import { type RunRecord, readRunRecord } from '../lib/pipeline/run-record.ts';
 import { createRedis } from '../lib/redis.ts';
@@ -21,8 +22,6 @@ export interface StepEvent {
   event: 'completed' | 'failed';
   detail?: string;
 }
-
-const STEP_SUFFIX = /-(ingest-[a-z_]+|transform|quality)$/;
 
 /**
  * Follows runs to their end through BullMQ queue events. Open it before enqueueing, so no event is
@@ -104,7 +103,7 @@ export class RunFollower {
     if (this.outcomes.has(runId)) return;
     this.outcomes.set(runId, new Promise((resolve) => this.pending.set(runId, resolve)));
     // A run that ended before we listened (or a re-enqueued finished run) is settled from its state.
-    void Job.fromId(this.producer.queues.quality, jobIds.quality(runId))
+    void readRootJob(this.producer.queues, runId)
       .then(async (root) => {
         const state = root ? await root.getState() : 'missing';
         if (state === 'completed' || state === 'failed') await this.settle(runId, root?.failedReason);
@@ -117,13 +116,12 @@ export class RunFollower {
   }
 
   private onJobEnd(jobId: string, event: 'completed' | 'failed', reason?: string): void {
-    const match = STEP_SUFFIX.exec(jobId);
-    if (!match) return;
-    const runId = jobId.slice(0, match.index);
-    if (!this.pending.has(runId)) return;
-    const step = match[1] as string;
+    const parsed = stepOfJobId(jobId);
+    if (!parsed || !this.pending.has(parsed.runId)) return;
+    const { runId, queue, source } = parsed;
+    const step = source !== undefined ? `ingest-${source}` : queue;
     this.onStep({ runId, step, event, ...(reason ? { detail: reason } : {}) });
-    if (step === 'quality') void this.settle(runId, reason);
+    if (queue === 'quality') void this.settle(runId, reason);
   }
 
   private async settle(runId: string, failedReason?: string): Promise<void> {

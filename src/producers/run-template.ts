@@ -1,116 +1,235 @@
 import path from 'node:path';
-import type { ConfigError } from '../lib/errors.ts';
-import { errorMessage } from '../lib/errors.ts';
+import type { PipelineDefinition } from '../lib/definition/define.ts';
+import type { PipelineRegistry } from '../lib/definition/registry.ts';
+import type { Source } from '../lib/definition/sources.ts';
+import { type ConfigError, errorMessage, PipelineError } from '../lib/errors.ts';
 import { assertValidKey } from '../lib/lake/keys.ts';
-import {
-  type DefectRates,
-  defectRatesSchema,
-  type InputSpec,
-  pipelineNameSchema,
-} from '../lib/pipeline/jobs.ts';
-import { SOURCE_NAMES, type SourceName } from '../lib/sources/definitions.ts';
+import type { InputSpec } from '../lib/pipeline/jobs.ts';
+import { sourceNames, sourceOf, suiteOf } from '../lib/pipeline/resolve.ts';
 
 /** The options that say what a run ingests and checks; shared by `enqueue` and `schedule`. */
 export const RUN_TEMPLATE_OPTIONS = {
-  pipeline: { type: 'string', default: 'sales_etl' },
-  suite: { type: 'string', default: 'notebook' },
+  pipeline: { type: 'string' },
+  suite: { type: 'string' },
   sources: { type: 'string' },
-  transactions: { type: 'string' },
-  customers: { type: 'string' },
-  products: { type: 'string' },
+  source: { type: 'string', multiple: true },
+  gen: { type: 'string', multiple: true },
   seed: { type: 'string', default: '42' },
-  defects: { type: 'string', default: 'default' },
 } as const;
 
-export const RUN_TEMPLATE_USAGE = `  --pipeline NAME          pipeline name (default sales_etl)
-  --suite NAME             quality suite: notebook (default) or pipeline
-  --sources a,b,c          sources to ingest (default transactions,customers,products); a run without
-                           customers/products joins the latest snapshot at or before its date
-  --transactions SPEC      where a source's rows come from, for each of --transactions, --customers,
-  --customers SPEC         --products: a number N (generate N rows), a file path (.csv, .json, .ndjson),
-  --products SPEC          or lake:KEY (an object already in the lake). Default: generate.
-  --seed N                 generator seed (default 42)
-  --defects SPEC           generator defects: none, default, or name=rate,... with names nullRegions,
-                           duplicateIds, negativeAmounts, messyProducts`;
+export const RUN_TEMPLATE_USAGE = `  --pipeline NAME          the pipeline (default: the only one loaded, else sales_etl)
+  --suite NAME             quality suite (default: the pipeline's first)
+  --sources a,b            sources to ingest (default: all); a dimension left out is joined as its
+                           latest snapshot at or before the run's date
+  --source NAME=SPEC       where a source's rows come from: a number N (generate N rows), a file path
+                           (.csv, .json, .ndjson) or lake:KEY; repeatable. Default: its generator
+  --gen KEY=VALUE          a generator option, for every generated source whose generator takes KEY
+                           (or SOURCE.KEY=VALUE for one source); repeatable
+  --seed N                 generator seed (default 42)`;
 
 /** A run's template: everything but its date. */
 export interface RunTemplate {
   pipeline: string;
-  suite: string;
-  sources: Partial<Record<SourceName, InputSpec>>;
+  /** Unset: the pipeline's default suite. */
+  suite?: string;
+  sources: Record<string, InputSpec>;
+}
+
+type Fail = (message: string) => ConfigError;
+type Values = Record<string, string | boolean | string[] | undefined>;
+type OptionValue = string | number | boolean;
+
+/**
+ * The pipeline a command means: `--pipeline`, else the only loaded pipeline, else `sales_etl` if loaded.
+ * @param fail builds the error (it carries the command's usage); an unknown name lists the loaded ones
+ */
+export function choosePipeline(
+  name: string | undefined,
+  registry: PipelineRegistry,
+  fail: Fail,
+): PipelineDefinition {
+  const chosen =
+    name ??
+    (registry.names.length === 1 ? registry.names[0] : registry.has('sales_etl') ? 'sales_etl' : undefined);
+  if (chosen === undefined) {
+    const loaded = registry.names.length > 0 ? registry.names.join(', ') : 'none';
+    throw fail(`--pipeline is required; loaded pipelines: ${loaded}`);
+  }
+  return named(() => registry.get(chosen), '--pipeline', fail);
 }
 
 /**
- * Reads the {@link RUN_TEMPLATE_OPTIONS} values parsed by `parseArgs`.
+ * Reads the {@link RUN_TEMPLATE_OPTIONS} values parsed by `parseArgs`, against the pipelines loaded.
  * @param fail builds the error for a bad value (it carries the command's usage)
  */
 export function parseRunTemplate(
-  values: Record<string, string | boolean | undefined>,
+  values: Values,
+  registry: PipelineRegistry,
   cwd: string,
-  fail: (message: string) => ConfigError,
+  fail: Fail,
 ): RunTemplate {
-  const pipeline = pipelineNameSchema.safeParse(values.pipeline);
-  if (!pipeline.success) throw fail(`--pipeline ${values.pipeline}: lower-case letters, digits and _ only`);
+  const pipeline = choosePipeline(values.pipeline as string | undefined, registry, fail);
+  const suite = typeof values.suite === 'string' ? values.suite : undefined;
+  if (suite !== undefined) named(() => suiteOf(pipeline, suite), '--suite', fail);
   const seed = integer(values.seed as string, '--seed', fail);
-  const defects = parseDefects(values.defects as string, fail);
-  const named =
-    typeof values.sources === 'string' ? values.sources.split(',').map((s) => s.trim()) : undefined;
-  const unknown = (named ?? []).filter((name) => !SOURCE_NAMES.includes(name as SourceName));
-  if (unknown.length > 0)
-    throw fail(`unknown source(s) ${unknown.join(', ')}; known: ${SOURCE_NAMES.join(', ')}`);
-  const chosen = (named ?? [...SOURCE_NAMES]) as SourceName[];
-  const stray = SOURCE_NAMES.find((name) => typeof values[name] === 'string' && !chosen.includes(name));
-  if (stray) throw fail(`--${stray} given but ${stray} is not listed in --sources`);
-  if (!chosen.includes('transactions')) throw fail('--sources must include transactions (the fact table)');
-  const sources: Partial<Record<SourceName, InputSpec>> = {};
-  for (const name of chosen) {
-    sources[name] = inputSpec(name, values[name] as string | undefined, seed, defects, cwd, fail);
+  const explicit = parseSourceSpecs(values.source as string[] | undefined, pipeline, cwd, fail);
+  const chosen =
+    typeof values.sources === 'string'
+      ? values.sources.split(',').map((name) => name.trim())
+      : sourceNames(pipeline);
+  for (const name of chosen) named(() => sourceOf(pipeline, name), '--sources', fail);
+  const stray = Object.keys(explicit).find((name) => !chosen.includes(name));
+  if (stray) throw fail(`--source ${stray}=… given but ${stray} is not listed in --sources`);
+  if (!chosen.includes(pipeline.transform.source)) {
+    throw fail(
+      `--sources must include ${pipeline.transform.source} (the source ${pipeline.name}'s transform reads)`,
+    );
   }
-  return { pipeline: pipeline.data, suite: values.suite as string, sources };
+  const options = parseGenOptions(values.gen as string[] | undefined, pipeline, chosen, explicit, fail);
+  const sources: Record<string, InputSpec> = {};
+  for (const name of chosen) {
+    const source = pipeline.sources[name] as Source;
+    const given = explicit[name];
+    if (given && given.kind !== 'generate') {
+      sources[name] = given;
+      continue;
+    }
+    if (!source.generate) {
+      throw fail(
+        `source ${name} of ${pipeline.name} has no generator: say where its rows are with --source ${name}=SPEC`,
+      );
+    }
+    const records = given?.kind === 'generate' ? given.records : undefined;
+    sources[name] = {
+      kind: 'generate',
+      ...(records !== undefined ? { records } : {}),
+      seed,
+      options: checkedOptions(name, source, options[name] ?? {}, fail),
+    };
+  }
+  return { pipeline: pipeline.name, ...(suite !== undefined ? { suite } : {}), sources };
 }
 
-function inputSpec(
-  source: SourceName,
-  spec: string | undefined,
-  seed: number,
-  defects: DefectRates,
+/** `--source NAME=SPEC` values by source name. */
+function parseSourceSpecs(
+  entries: readonly string[] | undefined,
+  pipeline: PipelineDefinition,
   cwd: string,
-  fail: (message: string) => ConfigError,
-): InputSpec {
-  if (spec === undefined) return { kind: 'generate', seed, defects };
+  fail: Fail,
+): Record<string, InputSpec> {
+  const specs: Record<string, InputSpec> = {};
+  for (const entry of entries ?? []) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw fail(`--source ${entry}: expected NAME=SPEC`);
+    const name = entry.slice(0, at);
+    named(() => sourceOf(pipeline, name), '--source', fail);
+    if (Object.hasOwn(specs, name)) throw fail(`--source ${name} is given twice`);
+    specs[name] = inputSpec(`--source ${name}`, entry.slice(at + 1), cwd, fail);
+  }
+  return specs;
+}
+
+function inputSpec(option: string, spec: string, cwd: string, fail: Fail): InputSpec {
   if (/^\d+$/.test(spec))
-    return { kind: 'generate', records: integer(spec, `--${source}`, fail), seed, defects };
+    return { kind: 'generate', records: integer(spec, option, fail), seed: 42, options: {} };
   if (spec.startsWith('lake:')) {
-    const key = spec.slice('lake:'.length);
     try {
-      return { kind: 'lake', key: assertValidKey(key) };
+      return { kind: 'lake', key: assertValidKey(spec.slice('lake:'.length)) };
     } catch (error) {
-      throw fail(`--${source}: ${errorMessage(error)}`);
+      throw fail(`${option}: ${errorMessage(error)}`);
     }
   }
-  if (spec.includes('\0')) throw fail(`--${source}: the path contains a NUL byte`);
+  if (spec === '') throw fail(`${option}: expected a row count, a file path or lake:KEY`);
+  if (spec.includes('\0')) throw fail(`${option}: the path contains a NUL byte`);
   return { kind: 'file', path: path.resolve(cwd, spec) };
 }
 
-function parseDefects(spec: string, fail: (message: string) => ConfigError): DefectRates {
-  if (spec === 'default') return defectRatesSchema.parse({});
-  if (spec === 'none') return { nullRegions: 0.02, duplicateIds: 0, negativeAmounts: 0, messyProducts: 0 };
-  const entries = spec.split(',').map((pair) => {
-    const [name, rate] = pair.split('=');
-    if (!name || rate === undefined || !(name in defectRatesSchema.shape)) {
+/**
+ * `--gen` values by generated source: `KEY=VALUE` goes to every generated source whose generator takes
+ * KEY, `SOURCE.KEY=VALUE` to that source. Values `true`/`false` are booleans, numbers are numbers.
+ */
+function parseGenOptions(
+  entries: readonly string[] | undefined,
+  pipeline: PipelineDefinition,
+  chosen: readonly string[],
+  explicit: Record<string, InputSpec>,
+  fail: Fail,
+): Record<string, Record<string, OptionValue>> {
+  const generated = chosen.filter((name) => {
+    const given = explicit[name];
+    return (given === undefined || given.kind === 'generate') && pipeline.sources[name]?.generate;
+  });
+  const bySource: Record<string, Record<string, OptionValue>> = {};
+  for (const entry of entries ?? []) {
+    const match = /^(?:([a-z][a-z0-9_]*)\.)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(entry);
+    if (!match) throw fail(`--gen ${entry}: expected KEY=VALUE or SOURCE.KEY=VALUE`);
+    const [, source, key = '', text = ''] = match;
+    const value: OptionValue = text === 'true' ? true : text === 'false' ? false : numberOr(text);
+    const targets = source
+      ? [source]
+      : generated.filter((name) => optionKeys(pipeline.sources[name] as Source)?.includes(key));
+    if (source && !generated.includes(source)) {
       throw fail(
-        `--defects ${spec}: expected name=rate with names ${Object.keys(defectRatesSchema.shape).join(', ')}`,
+        `--gen ${entry}: ${source} is not a generated source of this run (generated: ${generated.join(', ') || 'none'})`,
       );
     }
-    return [name, Number(rate)];
-  });
-  const parsed = defectRatesSchema.safeParse(Object.fromEntries(entries));
-  if (!parsed.success) throw fail(`--defects ${spec}: every rate is a number from 0 to 1`);
-  return parsed.data;
+    if (targets.length === 0) {
+      const known = generated.map(
+        (name) => `${name}: ${optionKeys(pipeline.sources[name] as Source)?.join(', ') || 'none'}`,
+      );
+      throw fail(
+        `--gen ${entry}: no generated source takes option ${key} (${known.join('; ') || 'no generated source'})`,
+      );
+    }
+    for (const target of targets) bySource[target] = { ...bySource[target], [key]: value };
+  }
+  return bySource;
+}
+
+/** The option names a source's generator declares, when its options schema is a zod object. */
+function optionKeys(source: Source): string[] | undefined {
+  const schema = source.generate?.options as { shape?: Record<string, unknown> } | undefined;
+  return schema?.shape && typeof schema.shape === 'object' ? Object.keys(schema.shape) : undefined;
+}
+
+/** Checks a source's generator options with the generator's own schema, so a mistake shows now. */
+function checkedOptions(
+  name: string,
+  source: Source,
+  options: Record<string, OptionValue>,
+  fail: Fail,
+): Record<string, OptionValue> {
+  const schema = source.generate?.options;
+  if (!schema) {
+    if (Object.keys(options).length > 0) throw fail(`--gen: ${name}'s generator takes no options`);
+    return options;
+  }
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`,
+    );
+    throw fail(`--gen: ${name}'s generator options: ${problems.join('; ')}`);
+  }
+  return options;
+}
+
+function numberOr(text: string): OptionValue {
+  return /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(text) ? Number(text) : text;
+}
+
+/** Runs `lookup`; an unknown name's error (it lists what exists) becomes the command's, with `option`. */
+function named<T>(lookup: () => T, option: string, fail: Fail): T {
+  try {
+    return lookup();
+  } catch (error) {
+    if (error instanceof PipelineError) throw fail(`${option}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** A whole number option; `fail` builds the error. */
-export function integer(text: string, option: string, fail: (message: string) => ConfigError): number {
+export function integer(text: string, option: string, fail: Fail): number {
   if (!/^\d+$/.test(text)) throw fail(`${option} expects a whole number, got ${JSON.stringify(text)}`);
   return Number(text);
 }

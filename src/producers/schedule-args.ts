@@ -1,15 +1,22 @@
 import { parseArgs } from 'node:util';
+import type { PipelineRegistry } from '../lib/definition/registry.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import type { ScheduleSpec } from '../lib/pipeline/schedules.ts';
-import { integer, parseRunTemplate, RUN_TEMPLATE_OPTIONS, RUN_TEMPLATE_USAGE } from './run-template.ts';
+import {
+  choosePipeline,
+  integer,
+  parseRunTemplate,
+  RUN_TEMPLATE_OPTIONS,
+  RUN_TEMPLATE_USAGE,
+} from './run-template.ts';
 
 export const SCHEDULE_USAGE = `Usage: npm run schedule -- <set|remove|list> [options]
 
-  set --cron "0 2 * * *" [--tz UTC] [--date-offset=-1] [run options]
-                           run the pipeline on a cron schedule (one schedule per pipeline; set again
+  set [--pipeline NAME] --cron "0 2 * * *" [--tz UTC] [--date-offset=-1] [run options]
+                           run a pipeline on a cron schedule (one schedule per pipeline; set again
                            to change it). Each fire enqueues the run of the fire's date plus the offset
                            (default -1: yesterday), the same flow as npm run enqueue.
-  remove [--pipeline NAME] remove the pipeline's schedule
+  remove [--pipeline NAME] remove a pipeline's schedule
   list                     show every schedule and its next fire
 
 Run options (set):
@@ -20,9 +27,16 @@ export type ScheduleCommand =
   | { action: 'remove'; pipeline: string }
   | { action: 'list' };
 
-/** Parses `npm run schedule` arguments; mistakes are ConfigErrors carrying the usage. */
-export function parseScheduleArgs(argv: string[], cwd = process.cwd()): ScheduleCommand {
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+/**
+ * Parses `npm run schedule` arguments against the loaded pipelines; mistakes are ConfigErrors carrying
+ * the usage (an unknown pipeline, source or suite lists what exists).
+ */
+export function parseScheduleArgs(
+  argv: string[],
+  registry: PipelineRegistry,
+  cwd = process.cwd(),
+): ScheduleCommand {
+  let parsed: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({
       args: argv,
@@ -43,7 +57,12 @@ export function parseScheduleArgs(argv: string[], cwd = process.cwd()): Schedule
   if (extra.length > 0) throw fail(`unexpected argument(s): ${extra.join(' ')}`);
   if (action === 'list') return { action };
   if (action === 'remove') {
-    return { action, pipeline: parseRunTemplate(values, cwd, fail).pipeline };
+    // A schedule of a pipeline no longer loaded can still be removed.
+    const name = values.pipeline as string | undefined;
+    return {
+      action,
+      pipeline: name !== undefined && !registry.has(name) ? name : choosePipeline(name, registry, fail).name,
+    };
   }
   if (action !== 'set') throw fail(action ? `unknown action ${action}` : 'an action is required');
   if (typeof values.cron !== 'string' || values.cron.trim().split(/\s+/).length < 5) {
@@ -53,7 +72,7 @@ export function parseScheduleArgs(argv: string[], cwd = process.cwd()): Schedule
   const negative = offsetText.startsWith('-');
   const offset =
     integer(negative ? offsetText.slice(1) : offsetText, '--date-offset', fail) * (negative ? -1 : 1);
-  const template = parseRunTemplate(values, cwd, fail);
+  const template = parseRunTemplate(values, registry, cwd, fail);
   return {
     action,
     spec: { cron: values.cron, tz: values.tz as string, template: { ...template, dateOffsetDays: offset } },

@@ -1,4 +1,5 @@
 import { loadConfig } from '../lib/config.ts';
+import { loadPipelines } from '../lib/definition/registry.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { openProducer } from '../lib/pipeline/producer.ts';
 import { listSchedules, removeSchedule, setSchedule } from '../lib/pipeline/schedules.ts';
@@ -7,11 +8,14 @@ import { formatTable } from './summary-table.ts';
 
 /** `npm run schedule`: set, remove or list the cron schedules that workers turn into runs. */
 async function main(): Promise<number> {
-  const command = parseScheduleArgs(process.argv.slice(2));
-  const producer = await openProducer(loadConfig());
+  const config = loadConfig();
+  const registry = await loadPipelines(config.PIPELINES_DIR);
+  const command = parseScheduleArgs(process.argv.slice(2), registry);
+  const producer = await openProducer(config, registry);
   try {
     if (command.action === 'set') {
-      const info = await setSchedule(producer.queues, command.spec);
+      const pipeline = registry.get(command.spec.template.pipeline);
+      const info = await setSchedule(producer.queues, command.spec, pipeline);
       console.log(`schedule set: ${info.pipeline} at "${info.cron}" (${info.tz}); next fire ${info.next}`);
     } else if (command.action === 'remove') {
       const removed = await removeSchedule(producer.queues, command.pipeline);

@@ -16,21 +16,22 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...body.map(line)].join('\n');
 }
 
-/** One line per run: status, rows written, quality score, duration, first error. */
+/**
+ * One line per run: status, each dataset's rows (from the record's datasets, so any pipeline's), quality
+ * score, duration, first error.
+ */
 export function formatRunSummary(outcomes: readonly RunOutcome[]): string {
   const rows = outcomes.map(({ runId, status, record, error }) => {
-    const transform = record?.steps.find((step) => step.name === 'transform');
-    const enriched = (transform?.result as { outputs?: { enriched?: { rows?: number } } } | undefined)
-      ?.outputs?.enriched?.rows;
+    const datasets = Object.entries(record?.datasets ?? {}).map(([name, ref]) => `${name} ${ref.rows}`);
     const firstError = record?.errors[0] ?? error ?? '';
     return [
       runId,
       status.toUpperCase(),
-      enriched === undefined ? '-' : String(enriched),
+      datasets.join(', ') || '-',
       record?.quality?.overallScore == null ? '-' : `${(record.quality.overallScore * 100).toFixed(2)}%`,
       record?.durationMs == null ? '-' : `${(record.durationMs / 1000).toFixed(2)}s`,
       firstError.length > 90 ? `${firstError.slice(0, 87)}...` : firstError,
     ];
   });
-  return formatTable([['run', 'status', 'enriched rows', 'quality', 'duration', 'error'], ...rows]);
+  return formatTable([['run', 'status', 'dataset rows', 'quality', 'duration', 'error'], ...rows]);
 }
