@@ -1,4 +1,5 @@
 import { loadConfig } from '../lib/config.ts';
+import { loadPipelines } from '../lib/definition/registry.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
 import { exitOnSignals } from '../workers/shutdown.ts';
@@ -7,11 +8,13 @@ import { BOARD_PATH, createBoardServer } from './server.ts';
 
 /**
  * `npm run board`: Bull Board, the run API, /metrics and /healthz on BOARD_HOST:BOARD_PORT.
- * Exits 2 when it cannot start (bad configuration, an unprotected public binding, Redis unreachable).
+ * Exits 2 when it cannot start (bad configuration or pipeline definition, an unprotected public binding,
+ * Redis unreachable).
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const board = await createBoardServer(config, { onShutdownTimeout: () => process.exit(1) });
+  const registry = await loadPipelines(config.PIPELINES_DIR);
+  const board = await createBoardServer(config, { registry, onShutdownTimeout: () => process.exit(1) });
   exitOnSignals(board.stop, logger);
   try {
     const url = await board.start();
@@ -19,6 +22,7 @@ async function main(): Promise<void> {
       {
         url: `${url}${BOARD_PATH}/`,
         prefix: config.QUEUE_PREFIX,
+        pipelines: registry.names,
         auth: credentialsOf(config) ? 'required' : 'off (loopback only)',
         readOnly: config.BOARD_READ_ONLY,
       },

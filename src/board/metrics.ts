@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import { QUEUE_NAMES, type QueueName, runStatusSchema } from '../lib/pipeline/jobs.ts';
+import { pipelineNameSchema, QUEUE_NAMES, type QueueName, runStatusSchema } from '../lib/pipeline/jobs.ts';
+import { parseRunId, stepOfJobId } from '../lib/pipeline/lifecycle.ts';
 import type { PipelineQueues } from '../lib/pipeline/queues.ts';
 import { createRedis } from '../lib/redis.ts';
 import type { RunStore } from './run-store.ts';
@@ -37,6 +38,8 @@ export interface BoardMetricsOptions {
 /** A job end this process has counted (emitted as `'job'` on {@link BoardMetrics.events}). */
 export interface CountedJob {
   queue: QueueName;
+  /** The job's pipeline (from its payload or its run id), `unknown` when neither tells. */
+  pipeline: string;
   jobId: string;
   outcome: 'completed' | 'failed';
 }
@@ -56,9 +59,11 @@ export interface BoardMetrics {
 /**
  * Builds the board's metrics:
  * - `lakeflow_queue_jobs{queue,state}`: jobs per queue and state, read from Redis on each scrape;
- * - `lakeflow_job_duration_seconds{queue}`: processing time (finishedOn − processedOn) of completed jobs;
- * - `lakeflow_job_failures_total{queue}`: jobs that failed for good (after their retries);
- * - `lakeflow_runs{status}`: run records in the lake by status (counted at most every ~10 s);
+ * - `lakeflow_job_duration_seconds{queue,pipeline}`: processing time (finishedOn − processedOn) of
+ *   completed jobs;
+ * - `lakeflow_job_failures_total{queue,pipeline}`: jobs that failed for good (after their retries);
+ * - `lakeflow_runs{pipeline,status}`: run records in the lake by pipeline and status (counted at most
+ *   every ~10 s);
  * - `lakeflow_board_*`: the board process's own CPU, memory and event-loop metrics.
  * Durations and failures are counted from the events this process sees, from its start on.
  */
@@ -81,31 +86,36 @@ export function createBoardMetrics(options: BoardMetricsOptions): BoardMetrics {
   });
   new Gauge({
     name: 'lakeflow_runs',
-    help: 'Run records in the lake by run status (success, partial, failed).',
-    labelNames: ['status'],
+    help: 'Run records in the lake by pipeline and run status (success, partial, failed).',
+    labelNames: ['pipeline', 'status'],
     registers: [registry],
     async collect() {
       const counts = await runs.countByStatus();
-      for (const status of runStatusSchema.options) this.set({ status }, counts[status]);
+      for (const [pipeline, byStatus] of Object.entries(counts)) {
+        for (const status of runStatusSchema.options) this.set({ pipeline, status }, byStatus[status]);
+      }
     },
   });
   const durations = new Histogram({
     name: 'lakeflow_job_duration_seconds',
-    help: 'Processing time of completed jobs (finishedOn - processedOn), per queue.',
-    labelNames: ['queue'],
+    help: 'Processing time of completed jobs (finishedOn - processedOn), per queue and pipeline.',
+    labelNames: ['queue', 'pipeline'],
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
   const failures = new Counter({
     name: 'lakeflow_job_failures_total',
-    help: 'Jobs that failed for good (retries exhausted or a permanent error), per queue.',
-    labelNames: ['queue'],
+    help: 'Jobs that failed for good (retries exhausted or a permanent error), per queue and pipeline.',
+    labelNames: ['queue', 'pipeline'],
     registers: [registry],
   });
-  // Every queue's series exists from the first scrape, so rate() and alerts see 0 rather than nothing.
+  // Every queue's series of every loaded pipeline exists from the first scrape, so rate() and alerts
+  // see 0 rather than nothing.
   for (const queue of QUEUE_NAMES) {
-    durations.zero({ queue });
-    failures.inc({ queue }, 0);
+    for (const pipeline of runs.pipelines) {
+      durations.zero({ queue, pipeline });
+      failures.inc({ queue, pipeline }, 0);
+    }
   }
 
   const emitter = new EventEmitter();
@@ -113,19 +123,27 @@ export function createBoardMetrics(options: BoardMetricsOptions): BoardMetrics {
   const events: QueueEvents[] = [];
 
   const onCompleted = async (queue: QueueName, jobId: string) => {
+    let pipeline = pipelineOfJobId(jobId);
     try {
       // The event carries no timestamps; the job hash has them (it is kept for KEEP_COMPLETED_SECONDS).
       const job = await Job.fromId(queues[queue], jobId);
+      pipeline = pipelineOfData(job?.data) ?? pipeline;
       if (job?.processedOn && job.finishedOn)
-        durations.observe({ queue }, (job.finishedOn - job.processedOn) / 1000);
+        durations.observe({ queue, pipeline }, (job.finishedOn - job.processedOn) / 1000);
     } catch (error) {
       logger.debug({ queue, jobId, err: errorMessage(error) }, 'no duration for a completed job');
     }
-    emitter.emit('job', { queue, jobId, outcome: 'completed' } satisfies CountedJob);
+    emitter.emit('job', { queue, pipeline, jobId, outcome: 'completed' } satisfies CountedJob);
   };
-  const onFailed = (queue: QueueName, jobId: string) => {
-    failures.inc({ queue });
-    emitter.emit('job', { queue, jobId, outcome: 'failed' } satisfies CountedJob);
+  const onFailed = async (queue: QueueName, jobId: string) => {
+    let pipeline = pipelineOfJobId(jobId);
+    if (pipeline === UNKNOWN) {
+      // A schedule's fire (its id is the scheduler's): the payload names the pipeline.
+      const job = await Job.fromId(queues[queue], jobId).catch(() => undefined);
+      pipeline = pipelineOfData(job?.data) ?? pipeline;
+    }
+    failures.inc({ queue, pipeline });
+    emitter.emit('job', { queue, pipeline, jobId, outcome: 'failed' } satisfies CountedJob);
   };
 
   return {
@@ -138,7 +156,7 @@ export function createBoardMetrics(options: BoardMetricsOptions): BoardMetrics {
         connections.push(connection);
         const queueEvents = new QueueEvents(queue, { connection, prefix: options.prefix });
         queueEvents.on('completed', ({ jobId }) => void onCompleted(queue, jobId));
-        queueEvents.on('failed', ({ jobId }) => onFailed(queue, jobId));
+        queueEvents.on('failed', ({ jobId }) => void onFailed(queue, jobId));
         queueEvents.on('error', (error) => logger.warn({ err: errorMessage(error), queue }, 'queue events'));
         events.push(queueEvents);
       }
@@ -151,4 +169,18 @@ export function createBoardMetrics(options: BoardMetricsOptions): BoardMetrics {
       registry.clear();
     },
   };
+}
+
+const UNKNOWN = 'unknown';
+
+/** The pipeline of a run step's job id, from its run id; `unknown` for any other id. */
+function pipelineOfJobId(jobId: string): string {
+  const step = stepOfJobId(jobId);
+  return (step && parseRunId(step.runId)?.pipeline) ?? UNKNOWN;
+}
+
+/** The pipeline a job's payload names, if it names one. */
+function pipelineOfData(data: unknown): string | undefined {
+  const pipeline = (data as { pipeline?: unknown } | undefined)?.pipeline;
+  return pipelineNameSchema.safeParse(pipeline).success ? (pipeline as string) : undefined;
 }

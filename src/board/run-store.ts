@@ -3,6 +3,7 @@ import type { DataLake } from '../lib/lake/data-lake.ts';
 import { lakeKeys } from '../lib/lake/keys.ts';
 import type { Logger } from '../lib/logger.ts';
 import { type RunStatus, runStatusSchema } from '../lib/pipeline/jobs.ts';
+import { parseRunId } from '../lib/pipeline/lifecycle.ts';
 import { type RunRecord, readRunRecord } from '../lib/pipeline/run-record.ts';
 
 /** Which runs to list; every field optional, all given fields must match. */
@@ -15,6 +16,8 @@ export interface RunFilter {
 
 /** Run count per status, every status present (zero when none). */
 export type RunCounts = Record<RunStatus, number>;
+/** Run counts per pipeline, every listed pipeline present. */
+export type PipelineRunCounts = Record<string, RunCounts>;
 
 /** Tuning of a {@link RunStore}; the defaults suit a few thousand runs. */
 export interface RunStoreOptions {
@@ -24,21 +27,20 @@ export interface RunStoreOptions {
   countTtlMs?: number;
 }
 
-// `<pipeline>-<date>[-r<tag>]` (see runIdOf): lets a filtered listing skip reading records that
-// cannot match. Records are still checked field by field after reading; this is only a shortcut.
-const RUN_KEY = /^runs\/([a-z][a-z0-9_]*)-(\d{4}-\d{2}-\d{2})(?:-r[A-Za-z0-9_.-]+)?\.json$/;
-
 /**
- * Reads run records from the lake (`runs/<runId>.json`). The lake is the only source: the board keeps
- * no database, so every listing sees what workers wrote, including runs of other boards and hosts.
+ * Reads run records from the lake (`<pipeline>/runs/<runId>.json`) of the pipelines it is given. The
+ * lake is the only source: the board keeps no database, so every listing sees what workers wrote,
+ * including runs of other boards and hosts.
  */
 export class RunStore {
   private readonly readConcurrency: number;
   private readonly countTtlMs: number;
-  private counted: { at: number; counts: Promise<RunCounts> } | undefined;
+  private counted: { at: number; counts: Promise<PipelineRunCounts> } | undefined;
 
   constructor(
     private readonly lake: DataLake,
+    /** The pipelines whose runs are listed (the loaded ones). */
+    readonly pipelines: readonly string[],
     private readonly logger: Logger,
     options: RunStoreOptions = {},
   ) {
@@ -46,8 +48,12 @@ export class RunStore {
     this.countTtlMs = options.countTtlMs ?? 10_000;
   }
 
-  /** One run's record, or `undefined` when there is none (the run has not ended, or never existed). */
+  /**
+   * One run's record (of any pipeline, loaded or not), or `undefined` when there is none (the run has
+   * not ended, or never existed, or its id is not one a run can have).
+   */
   async get(runId: string): Promise<RunRecord | undefined> {
+    if (!parseRunId(runId)) return undefined;
     try {
       return await readRunRecord(this.lake, runId);
     } catch (error) {
@@ -67,11 +73,18 @@ export class RunStore {
   }
 
   /**
-   * The runs matching `filter`, newest first (by `endedAt`, then run id). A record that cannot be read
-   * or parsed is left out and logged, so one damaged file does not take the whole listing down.
+   * The runs matching `filter` across the pipelines (or of `filter.pipeline`), newest first (by
+   * `endedAt`, then run id). A record that cannot be read or parsed is left out and logged, so one
+   * damaged file does not take the whole listing down.
    */
   async list(filter: RunFilter = {}): Promise<RunRecord[]> {
-    const keys = (await this.lake.storage.list(lakeKeys.runsPrefix)).filter((key) => mayMatch(key, filter));
+    const pipelines = filter.pipeline !== undefined ? [filter.pipeline] : this.pipelines;
+    const listed = await Promise.all(
+      pipelines.map((pipeline) => this.lake.storage.list(lakeKeys.runsPrefix(pipeline))),
+    );
+    const keys = listed.flatMap((pipelineKeys, i) =>
+      pipelineKeys.filter((key) => mayMatch(key, pipelines[i] as string, filter)),
+    );
     const records = await mapLimited(keys, this.readConcurrency, (key) => this.readKey(key));
     return records
       .filter((record): record is RunRecord => record !== undefined && matches(record, filter))
@@ -79,14 +92,21 @@ export class RunStore {
   }
 
   /**
-   * Runs per status, reused for `countTtlMs`: Prometheus scrapes every few seconds, and each count reads
-   * every record. Concurrent callers share one read.
+   * Runs per pipeline and status, reused for `countTtlMs`: Prometheus scrapes every few seconds, and
+   * each count reads every record. Concurrent callers share one read.
    */
-  countByStatus(now = Date.now()): Promise<RunCounts> {
+  countByStatus(now = Date.now()): Promise<PipelineRunCounts> {
     if (!this.counted || now - this.counted.at >= this.countTtlMs) {
       const counts = this.list().then((records) => {
-        const result = Object.fromEntries(runStatusSchema.options.map((status) => [status, 0])) as RunCounts;
-        for (const record of records) result[record.status] += 1;
+        const zero = () =>
+          Object.fromEntries(runStatusSchema.options.map((status) => [status, 0])) as RunCounts;
+        const result: PipelineRunCounts = Object.fromEntries(
+          this.pipelines.map((pipeline) => [pipeline, zero()]),
+        );
+        for (const record of records) {
+          result[record.pipeline] ??= zero();
+          (result[record.pipeline] as RunCounts)[record.status] += 1;
+        }
         return result;
       });
       // A failed count is not cached: the next scrape tries again.
@@ -114,12 +134,17 @@ export class RunStore {
   }
 }
 
-function mayMatch(key: string, filter: RunFilter): boolean {
-  if (!key.endsWith('.json') || key.slice(lakeKeys.runsPrefix.length).includes('/')) return false;
-  const parsed = RUN_KEY.exec(key);
+/**
+ * Whether a key under a pipeline's runs prefix may hold a record matching `filter`: the run id in the
+ * name (see `parseRunId`) lets a filtered listing skip reading records that cannot match. Records are
+ * still checked field by field after reading; this is only a shortcut.
+ */
+function mayMatch(key: string, pipeline: string, filter: RunFilter): boolean {
+  const name = key.slice(lakeKeys.runsPrefix(pipeline).length);
+  if (!name.endsWith('.json') || name.includes('/')) return false;
+  const parsed = parseRunId(name.slice(0, -'.json'.length));
   if (!parsed) return true; // an id of another shape: read it and decide on its fields
-  if (filter.pipeline !== undefined && parsed[1] !== filter.pipeline) return false;
-  return filter.date === undefined || parsed[2] === filter.date;
+  return filter.date === undefined || parsed.date === filter.date;
 }
 
 function matches(record: RunRecord, filter: RunFilter): boolean {

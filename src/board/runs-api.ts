@@ -1,8 +1,10 @@
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
+import type { PipelineRegistry } from '../lib/definition/registry.ts';
 import { errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import { isoDateSchema, pipelineNameSchema, runIdSchema, runStatusSchema } from '../lib/pipeline/jobs.ts';
+import { isoDateSchema, pipelineNameSchema, runStatusSchema } from '../lib/pipeline/jobs.ts';
+import { parseRunId } from '../lib/pipeline/lifecycle.ts';
 import type { RunRecord } from '../lib/pipeline/run-record.ts';
 import type { RunStore } from './run-store.ts';
 
@@ -47,11 +49,11 @@ export interface ApiErrorBody {
 }
 
 /**
- * The run API, read from the lake: `GET /runs` (filters `status`, `date`, `pipeline`, `limit`),
- * `GET /runs/:runId`, `GET /runs/:runId/quality`. Mount it under `/api`; authentication is the
- * caller's (the server puts it in front of this router).
+ * The run API, read from the lake: `GET /runs` (the loaded pipelines' runs; filters `status`, `date`,
+ * `pipeline`, `limit`), `GET /runs/:runId`, `GET /runs/:runId/quality`. Mount it under `/api`;
+ * authentication is the caller's (the server puts it in front of this router).
  */
-export function createRunsApi(store: RunStore, logger: Logger): Router {
+export function createRunsApi(store: RunStore, registry: PipelineRegistry, logger: Logger): Router {
   const router = Router();
 
   router.get('/runs', async (req, res) => {
@@ -61,6 +63,16 @@ export function createRunsApi(store: RunStore, logger: Logger): Router {
       return;
     }
     const { limit, ...filter } = query.data;
+    if (filter.pipeline !== undefined && !registry.has(filter.pipeline)) {
+      const loaded = registry.names.join(', ') || 'none';
+      sendError(
+        res,
+        400,
+        'UNKNOWN_PIPELINE',
+        `unknown pipeline ${filter.pipeline}; loaded pipelines: ${loaded}`,
+      );
+      return;
+    }
     const records = await store.list(filter);
     const body: RunListBody = { runs: records.slice(0, limit).map(summarize), total: records.length, limit };
     res.json(body);
@@ -68,7 +80,7 @@ export function createRunsApi(store: RunStore, logger: Logger): Router {
 
   /** The record the `:runId` parameter names; answers 400 or 404 itself and returns undefined. */
   const recordOf = async (req: Request, res: Response): Promise<RunRecord | undefined> => {
-    const runId = parseRunId(req, res);
+    const runId = runIdParam(req, res);
     if (runId === undefined) return undefined;
     const record = await store.get(runId);
     if (!record) {
@@ -109,10 +121,15 @@ export function createRunsApi(store: RunStore, logger: Logger): Router {
   return router;
 }
 
-function parseRunId(req: Request, res: Response): string | undefined {
-  const parsed = runIdSchema.safeParse(req.params.runId);
-  if (parsed.success) return parsed.data;
-  sendError(res, 400, 'BAD_RUN_ID', `invalid run id: ${describeIssues(parsed.error)}`);
+function runIdParam(req: Request, res: Response): string | undefined {
+  const runId = String(req.params.runId);
+  if (parseRunId(runId)) return runId;
+  sendError(
+    res,
+    400,
+    'BAD_RUN_ID',
+    `invalid run id: ${JSON.stringify(runId)} is not <pipeline>-<YYYY-MM-DD>[-r<tag>]`,
+  );
   return undefined;
 }
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../lib/config.ts';
+import { loadPipelines, type PipelineRegistry } from '../lib/definition/registry.ts';
 import { errorMessage } from '../lib/errors.ts';
 import type { DataLake } from '../lib/lake/data-lake.ts';
 import { openLake } from '../lib/lake/open-lake.ts';
@@ -29,6 +30,8 @@ export interface BoardDeps {
   connection?: Redis;
   /** The lake to read runs from (the caller keeps ownership). */
   lake?: DataLake;
+  /** The pipelines whose runs are listed and labelled; default those loaded from PIPELINES_DIR. */
+  registry?: PipelineRegistry;
   /** How long the runs-by-status metric reuses a count. Default 10 000 ms. */
   runCountTtlMs?: number;
   /** Called when stop() exceeds SHUTDOWN_TIMEOUT_MS (the entry point exits). */
@@ -50,13 +53,16 @@ export interface BoardServer {
 
 /**
  * Builds the board: Bull Board at `/board`, the run API at `/api`, `/metrics`, and `/healthz`.
- * Everything but `/healthz` sits behind the configured credentials. Checks the binding first and
- * connects to Redis before returning, so a bad setup fails here, not on the first request.
+ * Everything but `/healthz` sits behind the configured credentials. Checks the binding and loads the
+ * pipelines first and connects to Redis before returning, so a bad setup fails here, not on the first
+ * request.
  * @throws ConfigError `BOARD_UNPROTECTED` for a non-loopback BOARD_HOST without credentials
+ * @throws ConfigError `DEFINITION_INVALID` naming the file and the problem, `PIPELINES_DIR_MISSING`
  * @throws Error naming the address when Redis does not answer
  */
 export async function createBoardServer(config: Config, deps: BoardDeps = {}): Promise<BoardServer> {
   assertSafeBinding(config);
+  const registry = deps.registry ?? (await loadPipelines(config.PIPELINES_DIR));
   const logger = deps.logger ?? processLogger;
   // What this server opened itself, closed in reverse order if building fails half-way.
   const opened: ShutdownStep[] = [];
@@ -88,7 +94,7 @@ export async function createBoardServer(config: Config, deps: BoardDeps = {}): P
     }
     const queues = openQueues(connection, config.QUEUE_PREFIX);
     opened.push({ name: 'queues', close: () => closeQueues(queues) });
-    const runs = new RunStore(lake, logger, { countTtlMs: deps.runCountTtlMs ?? 10_000 });
+    const runs = new RunStore(lake, registry.names, logger, { countTtlMs: deps.runCountTtlMs ?? 10_000 });
     const metrics = createBoardMetrics({
       queues,
       runs,
@@ -127,7 +133,7 @@ export async function createBoardServer(config: Config, deps: BoardDeps = {}): P
           .send(`metrics unavailable: ${errorMessage(error)}\n`);
       }
     });
-    app.use('/api', createRunsApi(runs, logger));
+    app.use('/api', createRunsApi(runs, registry, logger));
     app.use(
       BOARD_PATH,
       createBullBoardRouter(queues, {
