@@ -1,17 +1,20 @@
+import type { PipelineDefinition } from '../definition/define.ts';
+import type { Source } from '../definition/sources.ts';
+import { InputError } from '../errors.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
 import type { IngestResult, InputSpec } from '../pipeline/jobs.ts';
-import { SOURCES, type SourceName } from '../sources/definitions.ts';
-import { type InputTable, openInput } from '../sources/file-reader.ts';
-import { generateRows } from '../sources/generator.ts';
+import { type InputTable, openInput, resolveFormat } from '../sources/file-reader.ts';
+import { generateTable } from './generate.ts';
 import { SchemaValidator, type ValidationSummary } from './validate.ts';
 
 export interface IngestOptions {
   lake: DataLake;
+  pipeline: PipelineDefinition;
   runId: string;
   /** The run's date, `YYYY-MM-DD`: the landing partition. */
   date: string;
-  source: SourceName;
+  source: string;
   input: InputSpec;
   /** Aborts between batches; the landing object then stays as it was. */
   signal?: AbortSignal;
@@ -21,7 +24,8 @@ export interface IngestOptions {
 
 /** The landing object's metadata document (`<object>.meta.json`), written after the object. */
 export interface LandingMetadata {
-  source: SourceName;
+  pipeline: string;
+  source: string;
   runId: string;
   date: string;
   ingestedAt: string;
@@ -35,21 +39,21 @@ export interface LandingMetadata {
 }
 
 /**
- * Lands one source for one date: input → validation → `landing/<source>/date=…/<source>.csv`
- * (canonical CSV: UTF-8, LF, comma, every value as its original text), then the metadata document.
- * The object is written atomically: on any error (bad input, abort, storage) the writer is aborted, so
- * no half-written object appears and an earlier object for the date stays as it was. The metadata is
- * written only once the object is in place; if that write fails the job fails too, and its retry
- * rewrites both.
+ * Lands one source of a pipeline for one date: input → validation against the source's schema →
+ * `<pipeline>/landing/<source>/date=…/<source>.csv` (canonical CSV: UTF-8, LF, comma, every value as
+ * its original text), then the metadata document. The object is written atomically: on any error
+ * (bad input, abort, storage) the writer is aborted, so no half-written object appears and an earlier
+ * object for the date stays as it was. The metadata is written only once the object is in place; if
+ * that write fails the job fails too, and its retry rewrites both.
  * @throws InputError for bad input (never retried), StorageError for the lake, the signal's reason
  */
 export async function ingestSource(options: IngestOptions): Promise<IngestResult> {
-  const { lake, runId, date, source, input, signal, onProgress } = options;
+  const { lake, pipeline, runId, date, source, input, signal, onProgress } = options;
   assertIsoDate(date);
   signal?.throwIfAborted();
-  const definition = SOURCES[source];
-  const table = await openTable(options);
-  const validator = new SchemaValidator(definition, {
+  const definition = sourceOf(pipeline, source);
+  const table = await openTable(options, definition);
+  const validator = new SchemaValidator(source, definition, {
     date,
     location: input.kind === 'generate' ? {} : { key: input.kind === 'file' ? input.path : input.key },
   });
@@ -61,7 +65,7 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
     throw error;
   }
 
-  const landingKey = lakeKeys.landing(source, date);
+  const landingKey = lakeKeys.landing(pipeline.name, source, date);
   const writer = lake.openCsvWriter(landingKey, table.header, signal);
   let landing: ObjectRef;
   let validation: ValidationSummary;
@@ -82,8 +86,9 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
     throw error;
   }
 
-  const metaKey = lakeKeys.landingMeta(source, date);
+  const metaKey = lakeKeys.landingMeta(pipeline.name, source, date);
   const metadata: LandingMetadata = {
+    pipeline: pipeline.name,
     source,
     runId,
     date,
@@ -99,11 +104,32 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
   return { source, date, landing, metaKey, columns: table.header, warnings: validation.warnings };
 }
 
-async function openTable({ lake, date, source, input }: IngestOptions): Promise<InputTable> {
+/**
+ * The pipeline's source called `name`.
+ * @throws InputError `UNKNOWN_SOURCE` listing the pipeline's sources
+ */
+export function sourceOf(pipeline: PipelineDefinition, name: string): Source {
+  const source = Object.hasOwn(pipeline.sources, name) ? pipeline.sources[name] : undefined;
+  if (source) return source;
+  throw new InputError(
+    `pipeline ${pipeline.name} has no source ${JSON.stringify(name)}; its sources: ${Object.keys(pipeline.sources).join(', ')}`,
+    { code: 'UNKNOWN_SOURCE' },
+  );
+}
+
+async function openTable({ lake, date, source, input }: IngestOptions, definition: Source): Promise<InputTable> {
   if (input.kind === 'generate') {
-    const { records, seed, defects } = input;
+    const { records, seed, options } = input;
     // Generated rows hold no file or stream until they are iterated: nothing to release.
-    return { ...generateRows(source, { date, records, seed, defects }), close: () => undefined };
+    return { ...generateTable(source, definition, { date, records, seed, options }), close: () => undefined };
   }
-  return openInput(input, { lake, source });
+  const format = resolveFormat(input);
+  const accepted = definition.formats ?? ['csv', 'json', 'ndjson'];
+  if (!accepted.includes(format)) {
+    throw new InputError(`source ${source} accepts ${accepted.join(', ')}, not ${format}`, {
+      code: 'FORMAT_NOT_ACCEPTED',
+      location: { source, key: input.kind === 'file' ? input.path : input.key },
+    });
+  }
+  return openInput({ ...input, format }, { lake, source });
 }

@@ -1,7 +1,9 @@
 import { type ErrorLocation, InputError } from '../errors.ts';
 import type { CsvTable, RowBatch } from '../lake/csv.ts';
 import { assertIsoDate } from '../lake/keys.ts';
-import type { ColumnType, SourceDefinition } from '../sources/definitions.ts';
+import type { ColumnType } from '../definition/schema.ts';
+import type { Source } from '../definition/sources.ts';
+import { keyText } from '../engine/row-steps.ts';
 import {
   formatDate,
   isCanonicalTimestamp,
@@ -52,17 +54,25 @@ export class SchemaValidator {
   private columns: CheckedColumn[] = [];
   private nullCounts: number[] = [];
   private eventTimeIndex = -1;
-  private keyIndex = -1;
+  private keyIndices: number[] = [];
   private readonly seenKeys = new Set<string>();
   private columnCount = 0;
   private rowCount = 0;
 
+  private readonly requiredColumns: readonly string[];
+
   constructor(
-    readonly definition: SourceDefinition,
+    readonly name: string,
+    readonly definition: Source,
     private readonly options: ValidatorOptions,
   ) {
     assertIsoDate(options.date);
-    this.location = { source: definition.name, ...options.location };
+    this.location = { source: name, ...options.location };
+    this.requiredColumns = definition.required ?? Object.keys(definition.schema);
+  }
+
+  private get eventTimeColumn(): string | undefined {
+    return this.definition.kind === 'fact' ? this.definition.eventTime : undefined;
   }
 
   /**
@@ -71,7 +81,8 @@ export class SchemaValidator {
    * another delimiter)
    */
   checkHeader(header: readonly string[]): void {
-    const { schema, requiredColumns } = this.definition;
+    const { schema } = this.definition;
+    const { requiredColumns } = this;
     const present = new Set(header);
     const missing = requiredColumns.filter((name) => !present.has(name));
     if (missing.length > 0) {
@@ -92,9 +103,10 @@ export class SchemaValidator {
       return type ? [{ name, index, type, required: requiredColumns.includes(name) }] : [];
     });
     this.nullCounts = this.columns.map(() => 0);
-    const { eventTimeColumn, primaryKey } = this.definition;
+    const { eventTimeColumn } = this;
     this.eventTimeIndex = eventTimeColumn === undefined ? -1 : header.indexOf(eventTimeColumn);
-    this.keyIndex = primaryKey === undefined ? -1 : header.indexOf(primaryKey);
+    const key = this.definition.kind === 'dimension' ? this.definition.key : [];
+    this.keyIndices = key.every((column) => header.includes(column)) ? key.map((column) => header.indexOf(column)) : [];
   }
 
   /**
@@ -115,11 +127,11 @@ export class SchemaValidator {
           continue;
         }
         if (!isValid(column.type, text as string)) {
-          this.fail('INVALID_VALUE', `invalid ${column.type} value ${shown(text as string)}`, column.name);
+          this.fail('INVALID_VALUE', `invalid ${column.type} value ${shownText(text as string)}`, column.name);
         }
       }
       if (this.eventTimeIndex >= 0) this.checkEventTime(row[this.eventTimeIndex]);
-      if (this.keyIndex >= 0) this.checkKey(row[this.keyIndex]);
+      if (this.keyIndices.length > 0) this.checkKey(row as string[]);
     }
   }
 
@@ -131,17 +143,19 @@ export class SchemaValidator {
     if (time === null || Number.isNaN(time) || formatDate(time) === this.options.date) return;
     this.fail(
       'OUT_OF_PARTITION',
-      `event time ${shown(text as string)} is not on the run's date ${this.options.date}`,
-      this.definition.eventTimeColumn as string,
+      `event time ${shownText(text as string)} is not on the run's date ${this.options.date}`,
+      this.eventTimeColumn as string,
     );
   }
 
-  private checkKey(text: string | undefined): void {
+  private checkKey(row: readonly string[]): void {
+    const columns = this.keyIndices;
     // Null keys are reported by the null count; they cannot collide with a real key.
-    if (isNullText(text)) return;
-    const key = text as string;
+    if (columns.length === 1 && isNullText(row[columns[0] as number])) return;
+    const key = keyText(row, columns);
     if (this.seenKeys.has(key)) {
-      this.fail('DUPLICATE_KEY', `duplicate key ${shown(key)}`, this.definition.primaryKey as string);
+      const shown = columns.length === 1 ? key : key.replaceAll('\u001f', ', ');
+      this.fail('DUPLICATE_KEY', `duplicate key ${shownText(shown)}`, (this.definition.kind === 'dimension' ? this.definition.key : []).join(', '));
     }
     this.seenKeys.add(key);
   }
@@ -179,10 +193,11 @@ export class SchemaValidator {
  */
 export async function validateTable(
   table: CsvTable,
-  definition: SourceDefinition,
+  name: string,
+  definition: Source,
   options: ValidatorOptions,
 ): Promise<ValidationSummary> {
-  const validator = new SchemaValidator(definition, options);
+  const validator = new SchemaValidator(name, definition, options);
   validator.checkHeader(table.header);
   for await (const batch of table.batches) validator.checkRows(batch);
   return validator.finish();
@@ -210,7 +225,7 @@ function isValid(type: ColumnType, text: string): boolean {
 }
 
 /** The offending text for a message: quoted, at most 80 characters. */
-function shown(text: string): string {
+function shownText(text: string): string {
   return JSON.stringify(text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text);
 }
 

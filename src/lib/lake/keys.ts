@@ -68,17 +68,24 @@ export function dateOfKey(key: string): string | undefined {
   return /(?:^|\/)date=(\d{4}-\d{2}-\d{2})(?:\/|$)/.exec(key)?.[1];
 }
 
-/** Every key the pipeline writes, in one place (the lake layout of docs/design). */
+/**
+ * Every key the product writes, in one place. Each pipeline has its own namespace, `<pipeline>/`, and
+ * within it Hive-style partitions, so two pipelines never write the same key and DuckDB, Spark or
+ * Athena read a dataset's partitions as they are.
+ */
 export const lakeKeys = {
-  landingPrefix: (source: string) => `landing/${source}/`,
-  landing: (source: string, date: string) => `landing/${source}/${datePartition(date)}/${source}.csv`,
-  landingMeta: (source: string, date: string) =>
-    `landing/${source}/${datePartition(date)}/${source}.meta.json`,
-  cleaned: (date: string) => `processed/cleaned/transactions/${datePartition(date)}/transactions.csv`,
-  enriched: (date: string) => `processed/enriched/transactions/${datePartition(date)}/transactions.csv`,
-  dailySummary: (date: string) =>
-    `processed/aggregated/daily_summary/${datePartition(date)}/daily_summary.csv`,
-  qualityReport: (dataset: string, date: string) => `quality/${dataset}/${datePartition(date)}/report.json`,
-  run: (runId: string) => `runs/${runId}.json`,
-  runsPrefix: 'runs/',
+  /** `<pipeline>/landing/<source>/`: every snapshot of a source. */
+  landingPrefix: (pipeline: string, source: string) => `${pipeline}/landing/${source}/`,
+  landing: (pipeline: string, source: string, date: string) =>
+    `${pipeline}/landing/${source}/${datePartition(date)}/${source}.csv`,
+  landingMeta: (pipeline: string, source: string, date: string) =>
+    `${pipeline}/landing/${source}/${datePartition(date)}/${source}.meta.json`,
+  /** An output dataset's partition: `<pipeline>/datasets/<dataset>/date=…/<dataset>.csv`. */
+  dataset: (pipeline: string, dataset: string, date: string) =>
+    `${pipeline}/datasets/${dataset}/${datePartition(date)}/${dataset}.csv`,
+  qualityReport: (pipeline: string, dataset: string, date: string) =>
+    `${pipeline}/quality/${dataset}/${datePartition(date)}/report.json`,
+  /** `<pipeline>/runs/`: the pipeline's run records. */
+  runsPrefix: (pipeline: string) => `${pipeline}/runs/`,
+  run: (pipeline: string, runId: string) => `${pipeline}/runs/${runId}.json`,
 } as const;

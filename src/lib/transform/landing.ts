@@ -25,8 +25,13 @@ export const metaKeyOf = (key: string): string =>
  * @throws InputError `MISSING_INPUT` when there is none, `AMBIGUOUS_INPUT` when the partition holds
  * several CSV objects and none has the standard name
  */
-export async function latestSnapshotKey(lake: DataLake, source: string, date: string): Promise<string> {
-  const keys = await lake.storage.list(lakeKeys.landingPrefix(source));
+export async function latestSnapshotKey(
+  lake: DataLake,
+  pipeline: string,
+  source: string,
+  date: string,
+): Promise<string> {
+  const keys = await lake.storage.list(lakeKeys.landingPrefix(pipeline, source));
   let best: string | undefined;
   for (const key of keys) {
     const keyDate = key.endsWith('.csv') ? dateOfKey(key) : undefined;
@@ -35,10 +40,10 @@ export async function latestSnapshotKey(lake: DataLake, source: string, date: st
   if (best === undefined) {
     throw new InputError(`no ${source} landing snapshot at or before ${date}`, {
       code: 'MISSING_INPUT',
-      location: { source, key: lakeKeys.landingPrefix(source) },
+      location: { source, key: lakeKeys.landingPrefix(pipeline, source) },
     });
   }
-  const standard = lakeKeys.landing(source, best);
+  const standard = lakeKeys.landing(pipeline, source, best);
   if (keys.includes(standard)) return standard;
   const inPartition = keys.filter((key) => key.endsWith('.csv') && dateOfKey(key) === best);
   if (inPartition.length === 1) return inPartition[0] as string;

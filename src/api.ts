@@ -1,0 +1,35 @@
+/**
+ * lakeflow's public API: everything a pipeline definition imports.
+ * @example
+ * import { definePipeline, fact, dimension, sum } from 'lakeflow';
+ */
+export { Chain, type PartitionGrain, type TextOptions } from './lib/definition/chain.ts';
+export {
+  definePipeline,
+  type PipelineDefinition,
+  type PipelineSpec,
+  type Suite,
+} from './lib/definition/define.ts';
+export {
+  dateOf,
+  dayName,
+  dayOfWeek,
+  hourOf,
+  hourStart,
+  isWeekend,
+  round,
+} from './lib/definition/expressions.ts';
+export { count, countDistinct, max, mean, min, sum } from './lib/definition/measures.ts';
+export {
+  acceptedValues,
+  type CheckOptions,
+  compare,
+  complete,
+  inRange,
+  type QualityContext,
+  unique,
+} from './lib/definition/quality.ts';
+export type { ColumnType, RowOf, Schema, Value } from './lib/definition/schema.ts';
+export { dimension, fact, type GenerateContext, type SourceGenerator } from './lib/definition/sources.ts';
+export { type Rng, SelectionSampler } from './lib/sources/random.ts';
+export { formatDate as dateText, formatTimestamp as timestampText } from './lib/sources/values.ts';

@@ -1,0 +1,107 @@
+import { type Plan, planTransform, suiteProblems } from '../engine/plan.ts';
+import { ConfigError } from '../errors.ts';
+import type { QualityCheck } from '../quality/checks.ts';
+import { type Chain, type Op, type TransformContext, transformContext } from './chain.ts';
+import { type QualityContext, qualityContext, type SuiteSpec } from './quality.ts';
+import type { AnyRow } from './schema.ts';
+import type { Sources } from './sources.ts';
+
+/** A quality suite as the product runs it: checks as data. */
+export interface Suite {
+  name: string;
+  dataset: string;
+  description?: string;
+  checks: QualityCheck[];
+}
+
+const DEFINITION = Symbol.for('lakeflow.pipeline');
+
+/** Whether a module's export is a pipeline made by {@link definePipeline}. */
+export const isPipelineDefinition = (value: unknown): value is PipelineDefinition =>
+  typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DEFINITION] === true;
+
+/** A loaded, validated pipeline: what workers, producers and the board run from. */
+export interface PipelineDefinition {
+  readonly name: string;
+  readonly description?: string;
+  readonly sources: Sources;
+  /** The transform's operations, from its fact source. */
+  readonly transform: { readonly source: string; readonly ops: readonly Op[] };
+  /** Each step's columns and each dataset's layout. */
+  readonly plan: Plan;
+  /** Quality suites by name; the first is the default. */
+  readonly suites: Readonly<Record<string, Suite>>;
+  readonly defaultSuite: string | undefined;
+}
+
+/** What `definePipeline` takes. */
+export interface PipelineSpec<S extends Sources, D extends Record<string, AnyRow>> {
+  /** The pipeline's name: lower-case letters, digits and `_`; part of run ids and lake keys. */
+  name: string;
+  description?: string;
+  /** Sources by name, each `fact()` or `dimension()`. */
+  sources: S;
+  /** The transform: `({ from }) => from('fact').…write('dataset')`. */
+  // biome-ignore lint/suspicious/noExplicitAny: the last row type is whatever the chain made it
+  transform: (context: TransformContext<S>) => Chain<S, any, D>;
+  /**
+   * Quality suites by name, each over one output dataset; the first is the default:
+   * `({ suite }) => ({ daily: suite('enriched', [complete('site')]) })`.
+   */
+  quality?: (context: QualityContext<D>) => Record<string, SuiteSpec<keyof D & string>>;
+}
+
+const NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * Defines a pipeline: sources, a streaming transform that writes named datasets, and quality suites.
+ * Column names are checked by `tsc` through the row types; what types cannot see (a definition
+ * written in JavaScript, a cast) is checked here, and every problem is reported at once.
+ * @throws ConfigError `DEFINITION_INVALID` naming the pipeline, the step and the column of each problem
+ */
+export function definePipeline<const S extends Sources, D extends Record<string, AnyRow>>(
+  spec: PipelineSpec<S, D>,
+): PipelineDefinition {
+  const label = typeof spec?.name === 'string' ? spec.name : '(unnamed)';
+  const problems: string[] = [];
+  if (typeof spec?.name !== 'string' || !NAME.test(spec.name)) {
+    problems.push(
+      `name ${JSON.stringify(spec?.name)}: lower-case letters, digits and _, starting with a letter`,
+    );
+  }
+  if (typeof spec?.sources !== 'object' || spec.sources === null)
+    problems.push('sources: expected an object');
+  if (typeof spec?.transform !== 'function') problems.push('transform: expected a function ({ from }) => …');
+  if (problems.length > 0) throw definitionError(label, problems);
+
+  const chain = spec.transform(transformContext<S>());
+  const { plan, problems: planProblems } = planTransform(spec.sources, chain);
+  const suites: Record<string, Suite> = {};
+  const declared = typeof spec.quality === 'function' ? spec.quality(qualityContext<D>()) : {};
+  for (const [name, suite] of Object.entries(declared ?? {})) {
+    const checks: QualityCheck[] = Array.isArray(suite?.checks) ? [...suite.checks] : [];
+    suites[name] = {
+      name,
+      dataset: suite?.dataset,
+      checks,
+      ...(suite?.description ? { description: suite.description } : {}),
+    };
+  }
+  problems.push(...planProblems, ...suiteProblems(plan, suites));
+  if (problems.length > 0) throw definitionError(label, problems);
+  return Object.freeze({
+    name: spec.name,
+    ...(spec.description ? { description: spec.description } : {}),
+    sources: spec.sources,
+    transform: { source: chain.source, ops: chain.ops },
+    plan,
+    suites,
+    defaultSuite: Object.keys(suites)[0],
+    [DEFINITION]: true,
+  });
+}
+
+function definitionError(pipeline: string, problems: string[]): ConfigError {
+  const list = problems.map((problem) => `  - ${problem}`).join('\n');
+  return new ConfigError(`pipeline ${pipeline} is not valid:\n${list}`, { code: 'DEFINITION_INVALID' });
+}

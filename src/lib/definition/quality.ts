@@ -1,0 +1,100 @@
+import {
+  acceptedValuesCheck,
+  type CompareOp,
+  compareCheck,
+  completenessCheck,
+  type QualityCheck,
+  type QualityCheckType,
+  rangeCheck,
+  type Severity,
+  uniquenessCheck,
+} from '../quality/checks.ts';
+import type { AnyRow, ColumnOf, NumericColumn } from './schema.ts';
+
+/** Options every check takes. */
+export interface CheckOptions {
+  /** Minimum acceptable score, 0..1 (each check's default is the notebook's). */
+  threshold?: number;
+  /** `error` checks decide whether the run passes its quality gate; `warn` checks are reported (default error). */
+  severity?: Severity;
+}
+
+/** Options of the named (custom) checks. */
+export interface NamedCheckOptions extends CheckOptions {
+  /** The notebook's check type the check reports under (default `validity`). */
+  type?: QualityCheckType;
+}
+
+type CheckKind = QualityCheck['kind'];
+/** A check on column `C`, typed so a suite can tell whether its dataset has that column. */
+export type Check<K extends CheckKind = CheckKind, C extends string = string> = Extract<
+  QualityCheck,
+  { kind: K }
+> & {
+  column: C;
+};
+
+/** A check that fits a dataset of rows `R`: its column exists, and is numeric where the check needs it. */
+export type CheckOf<R> =
+  | Check<'completeness' | 'uniqueness' | 'accepted_values', ColumnOf<R>>
+  | Check<'range' | 'compare', NumericColumn<R>>;
+
+/** Share of non-null values (default threshold 0.95): the notebook's `add_completeness_check`. */
+export const complete = <const C extends string>(column: C, options?: CheckOptions) =>
+  completenessCheck(column, options) as Check<'completeness', C>;
+
+/** Distinct values per row (default threshold 1.0): the notebook's `add_uniqueness_check`. */
+export const unique = <const C extends string>(column: C, options?: CheckOptions) =>
+  uniquenessCheck(column, options) as Check<'uniqueness', C>;
+
+/** Share of values within [min, max] (default threshold 0.99): the notebook's `add_range_check`. */
+export const inRange = <const C extends string>(
+  column: C,
+  min: number,
+  max: number,
+  options?: CheckOptions,
+) => rangeCheck(column, min, max, options) as Check<'range', C>;
+
+/** Share of values for which `value <op> bound` holds (default threshold 0.95). */
+export const compare = <const C extends string>(
+  name: string,
+  column: C,
+  op: CompareOp,
+  bound: number,
+  options?: NamedCheckOptions,
+) => compareCheck(name, column, op, bound, options) as Check<'compare', C>;
+
+/** Share of values in a list (default threshold 0.95). */
+export const acceptedValues = <const C extends string>(
+  name: string,
+  column: C,
+  values: readonly (string | number)[],
+  options?: NamedCheckOptions,
+) => acceptedValuesCheck(name, column, [...values], options) as Check<'accepted_values', C>;
+
+/** A suite as declared: checks over one output dataset. */
+export interface SuiteSpec<K extends string = string> {
+  dataset: K;
+  checks: readonly QualityCheck[];
+  description?: string;
+}
+
+/** What a pipeline's `quality` function receives. */
+export interface QualityContext<D extends Record<string, AnyRow>> {
+  /**
+   * A suite over output dataset `dataset`: its checks must name the dataset's columns (numeric ones
+   * for `inRange` and `compare`).
+   */
+  suite<K extends keyof D & string>(
+    dataset: K,
+    checks: readonly CheckOf<D[K]>[],
+    options?: { description?: string },
+  ): SuiteSpec<K>;
+}
+
+/** The context handed to `quality`. */
+export function qualityContext<D extends Record<string, AnyRow>>(): QualityContext<D> {
+  return {
+    suite: (dataset, checks, options = {}) => ({ dataset, checks, ...options }),
+  };
+}
