@@ -8,6 +8,7 @@ import { type Config, loadConfig } from '../../src/lib/config.ts';
 import type { DataLake } from '../../src/lib/lake/data-lake.ts';
 import { openLake } from '../../src/lib/lake/open-lake.ts';
 import { deletePrefix, REDIS_URL } from '../helpers/pipeline-env.ts';
+import { REPO_PIPELINES } from '../helpers/test-pipelines.ts';
 
 export const USER = 'operator';
 export const PASSWORD = 'correct horse battery staple';
@@ -56,6 +57,7 @@ export async function startBoard(
     BOARD_USER: USER,
     BOARD_PASSWORD: PASSWORD,
     BOARD_TOKEN: TOKEN,
+    PIPELINES_DIR: REPO_PIPELINES,
     ...base,
     ...options.env,
   });

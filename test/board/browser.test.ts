@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobIds } from '../../src/lib/pipeline/jobs.ts';
+import { jobIds } from '../../src/lib/pipeline/lifecycle.ts';
 import type { RunOutcome } from '../../src/producers/follow-runs.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { type BoardEnv, PASSWORD, startBoard, USER } from './board-env.ts';

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { jobIds, type QualityPayload } from '../../src/lib/pipeline/jobs.ts';
+import type { QualityPayload } from '../../src/lib/pipeline/jobs.ts';
+import { jobIds } from '../../src/lib/pipeline/lifecycle.ts';
 import { closeQueues, openQueues, type PipelineQueues } from '../../src/lib/pipeline/queues.ts';
 import { createRedis, waitUntilReady } from '../../src/lib/redis.ts';
 import { REDIS_URL } from '../helpers/pipeline-env.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CountedJob } from '../../src/board/metrics.ts';
 import type { RunListBody } from '../../src/board/runs-api.ts';
-import { jobIds } from '../../src/lib/pipeline/jobs.ts';
+import { jobIds } from '../../src/lib/pipeline/lifecycle.ts';
 import type { RunRecord } from '../../src/lib/pipeline/run-record.ts';
 import type { RunOutcome } from '../../src/producers/follow-runs.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
@@ -116,7 +116,7 @@ describe('the board over a real run', () => {
     expect(Object.keys(report.body).length).toBeGreaterThan(0);
   });
 
-  it('/metrics has queue gauges, durations, failures and runs by status', async () => {
+  it('/metrics has queue gauges, durations, failures and runs by status, labelled by pipeline', async () => {
     const response = await board.request('/metrics');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -125,22 +125,25 @@ describe('the board over a real run', () => {
     expect(sample(text, 'lakeflow_queue_jobs{queue="transform",state="completed"}')).toBe(1);
     expect(sample(text, 'lakeflow_queue_jobs{queue="quality",state="completed"}')).toBe(1);
     expect(sample(text, 'lakeflow_queue_jobs{queue="quality",state="failed"}')).toBe(0);
-    expect(sample(text, 'lakeflow_job_duration_seconds_count{queue="ingest"}')).toBe(3);
-    expect(sample(text, 'lakeflow_job_duration_seconds_count{queue="quality"}')).toBe(1);
-    expect(sample(text, 'lakeflow_job_duration_seconds_sum{queue="transform"}')).toBeGreaterThan(0);
-    expect(sample(text, 'lakeflow_job_failures_total{queue="ingest"}')).toBe(0);
-    expect(sample(text, `lakeflow_runs{status="${outcome.status}"}`)).toBe(1);
-    expect(sample(text, 'lakeflow_runs{status="failed"}')).toBe(0);
+    expect(sample(text, 'lakeflow_job_duration_seconds_count{queue="ingest",pipeline="sales_etl"}')).toBe(3);
+    expect(sample(text, 'lakeflow_job_duration_seconds_count{queue="quality",pipeline="sales_etl"}')).toBe(1);
+    expect(
+      sample(text, 'lakeflow_job_duration_seconds_sum{queue="transform",pipeline="sales_etl"}'),
+    ).toBeGreaterThan(0);
+    expect(sample(text, 'lakeflow_job_failures_total{queue="ingest",pipeline="sales_etl"}')).toBe(0);
+    expect(sample(text, `lakeflow_runs{pipeline="sales_etl",status="${outcome.status}"}`)).toBe(1);
+    expect(sample(text, 'lakeflow_runs{pipeline="sales_etl",status="failed"}')).toBe(0);
     expect(text).toContain('# TYPE lakeflow_board_process_cpu_seconds_total counter');
   });
 
-  it('a job that fails for good counts as a failure of its queue', async () => {
+  it('a job that fails for good counts as a failure of its queue (and pipeline, when it names one)', async () => {
     const failed = counted(board, ['bad-payload'], 'failed');
     // An invalid payload fails at once (never retried): the quickest real failure there is.
     await pipeline.producer.queues.ingest.add('ingest-bad', {} as never, { jobId: 'bad-payload' });
     await failed;
     const text = await (await board.request('/metrics')).text();
-    expect(sample(text, 'lakeflow_job_failures_total{queue="ingest"}')).toBe(1);
+    expect(sample(text, 'lakeflow_job_failures_total{queue="ingest",pipeline="unknown"}')).toBe(1);
+    expect(sample(text, 'lakeflow_job_failures_total{queue="ingest",pipeline="sales_etl"}')).toBe(0);
     expect(sample(text, 'lakeflow_queue_jobs{queue="ingest",state="failed"}')).toBe(1);
   });
 });

@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiErrorBody, RunListBody } from '../../src/board/runs-api.ts';
+import { loadPipelines, PipelineRegistry } from '../../src/lib/definition/registry.ts';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import type { RunStatus } from '../../src/lib/pipeline/jobs.ts';
 import { type RunRecord, writeRunRecord } from '../../src/lib/pipeline/run-record.ts';
+import {
+  type PipelinesDir,
+  REPO_PIPELINES,
+  smallPipeline,
+  writePipelinesDir,
+} from '../helpers/test-pipelines.ts';
 import { type BoardEnv, startBoard } from './board-env.ts';
 
 /** A run record as workers write it, with just enough steps to look real. */
@@ -10,7 +17,7 @@ function record(
   runId: string,
   fields: { pipeline: string; date: string; status: RunStatus; endedAt: string; report?: boolean },
 ): RunRecord {
-  const reportKey = lakeKeys.qualityReport('transactions', fields.date);
+  const reportKey = lakeKeys.qualityReport(fields.pipeline, 'enriched', fields.date);
   return {
     runId,
     pipeline: fields.pipeline,
@@ -38,6 +45,7 @@ function record(
       fields.status === 'failed'
         ? null
         : { passed: fields.status === 'success', overallScore: 97.5, failedChecks: [], reportKey },
+    datasets: {},
     lineage: { inputs: [], outputs: [] },
   };
 }
@@ -74,25 +82,43 @@ const RUNS: RunRecord[] = [
     endedAt: '2024-02-01T09:00:00.000Z',
   }),
 ];
+/** A run of a pipeline that is no longer loaded: not listed, still readable by its id. */
+const RETIRED = record('retired-2024-01-20', {
+  pipeline: 'retired',
+  date: '2024-01-20',
+  status: 'success',
+  endedAt: '2024-02-01T14:00:00.000Z',
+});
 const REPORT = { dataset: 'transactions', date: '2024-01-20', overall_score: 97.5, checks: [] };
 
 describe('run API', () => {
   let env: BoardEnv;
+  let returns: PipelinesDir;
   const ids = (body: RunListBody) => body.runs.map((run) => run.runId);
 
   beforeAll(async () => {
-    env = await startBoard();
-    for (const run of RUNS) await writeRunRecord(env.lake, run);
-    await env.lake.writeJson(lakeKeys.qualityReport('transactions', '2024-01-20'), REPORT);
+    // Two pipelines loaded: the repository's sales_etl and a small `returns`.
+    returns = await writePipelinesDir({ returns: smallPipeline('returns', 1) });
+    const loaded = [
+      ...(await loadPipelines(REPO_PIPELINES)).list(),
+      ...(await loadPipelines(returns.dir)).list(),
+    ];
+    const registry = new PipelineRegistry(
+      loaded.filter((p) => p.name === 'sales_etl' || p.name === 'returns'),
+    );
+    env = await startBoard({ deps: { registry } });
+    for (const run of [...RUNS, RETIRED]) await writeRunRecord(env.lake, run);
+    await env.lake.writeJson(lakeKeys.qualityReport('sales_etl', 'enriched', '2024-01-20'), REPORT);
     // Neither of these is a run record; the listing must step over them.
-    await env.lake.storage.put('runs/garbage.json', '{ not json');
-    await env.lake.storage.put('runs/nested/sales_etl-2024-01-23.json', '{}');
+    await env.lake.storage.put('sales_etl/runs/garbage.json', '{ not json');
+    await env.lake.storage.put('sales_etl/runs/nested/sales_etl-2024-01-23.json', '{}');
   });
   afterAll(async () => {
     await env?.close();
+    await returns?.cleanup();
   });
 
-  it('lists every run, newest first by endedAt, as summaries', async () => {
+  it("lists every loaded pipeline's runs, newest first by endedAt, as summaries", async () => {
     const { status, body } = await env.json<RunListBody>('/api/runs');
     expect(status).toBe(200);
     expect(ids(body)).toEqual([
@@ -124,6 +150,7 @@ describe('run API', () => {
     ['status=failed', ['sales_etl-2024-01-22']],
     ['date=2024-01-20', ['sales_etl-2024-01-20-rabc123', 'sales_etl-2024-01-20', 'returns-2024-01-20']],
     ['pipeline=returns', ['returns-2024-01-20']],
+    ['pipeline=sales_etl&status=success', ['sales_etl-2024-01-20-rabc123', 'sales_etl-2024-01-20']],
     [
       'date=2024-01-20&pipeline=sales_etl&status=success',
       ['sales_etl-2024-01-20-rabc123', 'sales_etl-2024-01-20'],
@@ -134,6 +161,17 @@ describe('run API', () => {
     expect(status).toBe(200);
     expect(ids(body)).toEqual(expected);
     expect(body.total).toBe(expected.length);
+  });
+
+  it('?pipeline= of a pipeline not loaded is a 400 listing the loaded ones', async () => {
+    const { status, body } = await env.json<ApiErrorBody>('/api/runs?pipeline=retired');
+    expect(status).toBe(400);
+    expect(body).toEqual({
+      code: 'UNKNOWN_PIPELINE',
+      error: 'unknown pipeline retired; loaded pipelines: returns, sales_etl',
+    });
+    // Its records stay readable by id.
+    expect((await env.json('/api/runs/retired-2024-01-20')).body).toEqual(RETIRED);
   });
 
   it('limit keeps the newest runs and reports the total', async () => {
@@ -193,7 +231,9 @@ describe('run API', () => {
     expect(noStep.body.error).toMatch(/has no quality report: its quality step did not run/);
     const noObject = await env.json<ApiErrorBody>('/api/runs/sales_etl-2024-01-21/quality');
     expect(noObject.status).toBe(404);
-    expect(noObject.body.error).toMatch(/quality\/transactions\/date=2024-01-21\/report\.json is missing/);
+    expect(noObject.body.error).toMatch(
+      /sales_etl\/quality\/enriched\/date=2024-01-21\/report\.json is missing/,
+    );
     expect((await env.json('/api/runs/sales_etl-1999-01-01/quality')).status).toBe(404);
   });
 

@@ -4,18 +4,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { type Config, loadConfig } from '../../src/lib/config.ts';
-import { QUEUE_NAMES } from '../../src/lib/pipeline/jobs.ts';
+import { type InputSpec, QUEUE_NAMES } from '../../src/lib/pipeline/jobs.ts';
+import type { RunSpec } from '../../src/lib/pipeline/lifecycle.ts';
 import { enqueueRuns, openProducer, type Producer } from '../../src/lib/pipeline/producer.ts';
 import { deleteQueueKeys } from '../../src/lib/pipeline/queues.ts';
-import type { RunSpec } from '../../src/lib/pipeline/run-spec.ts';
 import { RunFollower, type RunOutcome } from '../../src/producers/follow-runs.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/workers/runtime.ts';
+import { REPO_PIPELINES } from './test-pipelines.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
  * An isolated pipeline for one test: its own queue prefix and lake directory on the real Redis,
  * in-process workers (real BullMQ workers), a producer and a run follower. `close()` removes all of it.
+ * Pipelines load from the repository's `pipelines/` unless `env.PIPELINES_DIR` says otherwise.
  */
 export interface PipelineEnv {
   config: Config;
@@ -39,6 +41,7 @@ export async function createPipelineEnv(
     LAKE_URL: lakeDir,
     LOG_LEVEL: 'silent',
     JOB_BACKOFF_MS: '50',
+    PIPELINES_DIR: REPO_PIPELINES,
     ...options.env,
   };
   const config = loadConfig(env);
@@ -85,19 +88,20 @@ export async function deletePrefix(prefix: string): Promise<void> {
   }
 }
 
-/** A notebook-style run spec: generated sources for one date. */
-export function generatedRun(date: string, overrides: Partial<RunSpec> = {}): RunSpec {
+/** A notebook-style run spec of sales_etl: generated sources for one date, suite `pipeline`. */
+export function generatedRun(
+  date: string,
+  overrides: Partial<Omit<RunSpec, 'sources'>> & { sources?: Record<string, InputSpec> } = {},
+): RunSpec & { sources: Record<string, InputSpec> } {
   return {
     pipeline: 'sales_etl',
     date,
     suite: 'pipeline',
     sources: {
-      transactions: { kind: 'generate', records: 300, seed: 42, defects: defaultDefects },
-      customers: { kind: 'generate', records: 100, seed: 42, defects: defaultDefects },
-      products: { kind: 'generate', seed: 42, defects: defaultDefects },
+      transactions: { kind: 'generate', records: 300, seed: 42, options: {} },
+      customers: { kind: 'generate', records: 100, seed: 42, options: {} },
+      products: { kind: 'generate', seed: 42, options: {} },
     },
     ...overrides,
   };
 }
-
-const defaultDefects = { nullRegions: 0.02, duplicateIds: 0.01, negativeAmounts: 0.005, messyProducts: 0.05 };

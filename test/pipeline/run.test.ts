@@ -4,6 +4,7 @@ import { Job } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/lib/lake/data-lake.ts';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
+import type { InputSpec } from '../../src/lib/pipeline/jobs.ts';
 import { enqueueRuns } from '../../src/lib/pipeline/producer.ts';
 import { readRunRecord } from '../../src/lib/pipeline/run-record.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
@@ -27,6 +28,7 @@ async function inputFile(name: string, text: string): Promise<string> {
   return file;
 }
 
+const P = 'sales_etl';
 const HEADER = 'transaction_id,timestamp,customer_id,product,quantity,unit_price,region,total_amount';
 
 describe('a run end to end on BullMQ flows', () => {
@@ -49,23 +51,25 @@ describe('a run end to end on BullMQ flows', () => {
     const outputs = record.lineage.outputs.map((ref) => ref.key);
     expect(outputs).toEqual(
       expect.arrayContaining([
-        lakeKeys.landing('transactions', '2024-01-20'),
-        lakeKeys.cleaned('2024-01-20'),
-        lakeKeys.enriched('2024-01-20'),
-        lakeKeys.dailySummary('2024-01-20'),
+        lakeKeys.landing(P, 'transactions', '2024-01-20'),
+        lakeKeys.landing(P, 'customers', '2024-01-20'),
+        lakeKeys.landing(P, 'products', '2024-01-20'),
+        lakeKeys.dataset(P, 'cleaned', '2024-01-20'),
+        lakeKeys.dataset(P, 'enriched', '2024-01-20'),
+        lakeKeys.dataset(P, 'daily_summary', '2024-01-20'),
       ]),
     );
     for (const ref of record.lineage.outputs) expect(sha256(await storage.get(ref.key))).toBe(ref.sha256);
-    expect(await storage.exists(lakeKeys.qualityReport('enriched_transactions', '2024-01-20'))).toBe(true);
+    expect(Object.keys(record.datasets)).toEqual(['cleaned', 'enriched', 'daily_summary']);
+    expect(await storage.exists(lakeKeys.qualityReport(P, 'enriched', '2024-01-20'))).toBe(true);
+    expect(await storage.exists(lakeKeys.run(P, record.runId))).toBe(true);
     expect(await readRunRecord(env.producer.lake, record.runId)).toEqual(record);
 
     // Transactions: 300 generated rows plus duplicates; cleaning drops duplicates and negatives.
-    const transform = record.steps.find((step) => step.name === 'transform')?.result as {
-      outputs: { cleaned: { rows: number }; enriched: { rows: number } };
-    };
-    expect(transform.outputs.enriched.rows).toBe(transform.outputs.cleaned.rows);
-    expect(transform.outputs.cleaned.rows).toBeGreaterThan(250);
-    expect(transform.outputs.cleaned.rows).toBeLessThanOrEqual(300);
+    const { cleaned, enriched } = record.datasets;
+    expect(enriched?.rows).toBe(cleaned?.rows);
+    expect(cleaned?.rows).toBeGreaterThan(250);
+    expect(cleaned?.rows).toBeLessThanOrEqual(300);
   });
 
   it('fails the run at once when an ingestion is missing required columns', async () => {
@@ -84,7 +88,7 @@ describe('a run end to end on BullMQ flows', () => {
     // The parents end failed too, instead of waiting for children forever.
     const root = await Job.fromId(env.producer.queues.quality, 'sales_etl-2024-01-20-quality');
     expect(await root?.getState()).toBe('failed');
-    expect(await env.producer.lake.storage.exists(lakeKeys.enriched('2024-01-20'))).toBe(false);
+    expect(await env.producer.lake.storage.exists(lakeKeys.dataset(P, 'enriched', '2024-01-20'))).toBe(false);
   });
 
   it('logs what an ingestion read, where it landed, and each warning, in order, for the board', async () => {
@@ -107,7 +111,7 @@ describe('a run end to end on BullMQ flows', () => {
     const { logs } = await env.producer.queues.ingest.getJobLogs(ingest?.jobId as string);
     expect(logs).toEqual([
       'ingesting transactions for 2024-01-20 from file',
-      'landed 2 rows at landing/transactions/date=2024-01-20/transactions.csv; 3 warnings',
+      'landed 2 rows at sales_etl/landing/transactions/date=2024-01-20/transactions.csv; 3 warnings',
       ...warnings.map((warning) => `warning: ${warning}`),
     ]);
   });
@@ -141,19 +145,22 @@ describe('a run end to end on BullMQ flows', () => {
 
   it('backfills two dates as two runs, each joined with the latest dimension snapshot', async () => {
     const day2 = generatedRun('2024-01-21');
-    day2.sources = { transactions: day2.sources.transactions! };
+    day2.sources = { transactions: day2.sources.transactions as InputSpec };
     const outcomes = await env.run([generatedRun('2024-01-20'), day2]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['success', 'success']);
     const second = outcomes[1]!.record!;
     const inputs = second.lineage.inputs.map((ref) => ref.key);
     expect(inputs).toEqual(
       expect.arrayContaining([
-        lakeKeys.landing('transactions', '2024-01-21'),
-        lakeKeys.landing('customers', '2024-01-20'),
-        lakeKeys.landing('products', '2024-01-20'),
+        lakeKeys.landing(P, 'transactions', '2024-01-21'),
+        lakeKeys.landing(P, 'customers', '2024-01-20'),
+        lakeKeys.landing(P, 'products', '2024-01-20'),
       ]),
     );
-    const keys = await env.producer.lake.storage.list('processed/enriched/');
-    expect(keys).toEqual([lakeKeys.enriched('2024-01-20'), lakeKeys.enriched('2024-01-21')]);
+    const keys = await env.producer.lake.storage.list(`${P}/datasets/enriched/`);
+    expect(keys).toEqual([
+      lakeKeys.dataset(P, 'enriched', '2024-01-20'),
+      lakeKeys.dataset(P, 'enriched', '2024-01-21'),
+    ]);
   });
 });

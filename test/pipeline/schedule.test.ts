@@ -26,10 +26,14 @@ describe('schedules', () => {
         );
       });
       const { sources, suite, pipeline } = generatedRun('2024-01-20');
-      const info = await setSchedule(env.producer.queues, {
-        cron: '* * * * * *', // every second, so the test sees a fire at once
-        template: { pipeline, suite, sources, dateOffsetDays: 0 },
-      });
+      const info = await setSchedule(
+        env.producer.queues,
+        {
+          cron: '* * * * * *', // every second, so the test sees a fire at once
+          template: { pipeline, suite, sources, dateOffsetDays: 0 },
+        },
+        env.producer.registry.get(pipeline),
+      );
       expect(info).toMatchObject({ pipeline: 'sales_etl', cron: '* * * * * *', tz: 'UTC' });
       expect(info.next).not.toBeNull();
 
@@ -55,32 +59,38 @@ describe('schedules', () => {
   });
 });
 
+const registry = () => env.producer.registry;
+
 describe('parseScheduleArgs', () => {
   it('reads set, remove and list', () => {
-    const set = parseScheduleArgs([
-      'set',
-      '--cron',
-      '0 2 * * *',
-      '--transactions',
-      '500',
-      '--date-offset=-2',
-    ]);
+    const set = parseScheduleArgs(
+      ['set', '--cron', '0 2 * * *', '--source', 'transactions=500', '--date-offset=-2'],
+      registry(),
+    );
     expect(set).toMatchObject({
       action: 'set',
       spec: { cron: '0 2 * * *', tz: 'UTC', template: { pipeline: 'sales_etl', dateOffsetDays: -2 } },
     });
     expect(set.action === 'set' && set.spec.template.sources.transactions).toMatchObject({ records: 500 });
-    expect(parseScheduleArgs(['remove', '--pipeline', 'other'])).toEqual({
+    // A schedule of a pipeline no longer loaded can still be removed.
+    expect(parseScheduleArgs(['remove', '--pipeline', 'other'], registry())).toEqual({
       action: 'remove',
       pipeline: 'other',
     });
-    expect(parseScheduleArgs(['list'])).toEqual({ action: 'list' });
+    expect(parseScheduleArgs(['remove'], registry())).toEqual({ action: 'remove', pipeline: 'sales_etl' });
+    expect(parseScheduleArgs(['list'], registry())).toEqual({ action: 'list' });
   });
 
   it('refuses a missing cron, an unknown action and unknown options, with the usage', () => {
-    expect(() => parseScheduleArgs(['set'])).toThrow(/--cron/);
-    expect(() => parseScheduleArgs(['start'])).toThrow(/unknown action start/);
-    expect(() => parseScheduleArgs(['list', '--colour'])).toThrow(ConfigError);
-    expect(() => parseScheduleArgs([])).toThrow(/Usage: npm run schedule/);
+    expect(() => parseScheduleArgs(['set'], registry())).toThrow(/--cron/);
+    expect(() => parseScheduleArgs(['start'], registry())).toThrow(/unknown action start/);
+    expect(() => parseScheduleArgs(['list', '--colour'], registry())).toThrow(ConfigError);
+    expect(() => parseScheduleArgs([], registry())).toThrow(/Usage: npm run schedule/);
+    expect(() => parseScheduleArgs(['set', '--cron', '0 2 * * *', '--pipeline', 'nope'], registry())).toThrow(
+      /--pipeline: unknown pipeline "nope"; loaded pipelines: .*sales_etl/,
+    );
+    expect(() => parseScheduleArgs(['set', '--cron', '0 2 * * *', '--suite', 'nope'], registry())).toThrow(
+      /--suite: pipeline sales_etl has no quality suite "nope"; its suites: notebook, pipeline/,
+    );
   });
 });
