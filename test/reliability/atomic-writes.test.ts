@@ -16,7 +16,7 @@ import { ROOT } from './support/harness.ts';
  */
 
 const WRITER = path.join(import.meta.dirname, 'support/crashing-writer.ts');
-const KEY = 'processed/enriched/transactions/date=2024-06-01/transactions.csv';
+const KEY = 'sales_etl/datasets/enriched/date=2024-06-01/enriched.csv';
 const MIB8 = 8 * 1024 * 1024;
 
 let temp: TempLake;

@@ -3,11 +3,10 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputSpec } from '../../src/lib/pipeline/jobs.ts';
-import type { RunSpec } from '../../src/lib/pipeline/run-spec.ts';
-import type { SourceName } from '../../src/lib/sources/definitions.ts';
+import type { RunSpec } from '../../src/lib/pipeline/lifecycle.ts';
 import type { RunOutcome } from '../../src/producers/follow-runs.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
-import { CASES, type Case, DATE, H, rows } from './support/bad-inputs.ts';
+import { CASES, type Case, DATE, H, rows, type SourceName } from './support/bad-inputs.ts';
 import { checksums } from './support/harness.ts';
 
 /**
@@ -54,7 +53,7 @@ function caseRun(c: Case, file: string, tag: string): RunSpec {
   return spec;
 }
 
-/** The landing and processed CSV objects of a date (metadata documents change with every run). */
+/** The landing and dataset CSV objects of a date (metadata documents change with every run). */
 async function dateObjects(date: string): Promise<Record<string, string>> {
   const all = await checksums(env.producer.lake);
   return Object.fromEntries(
@@ -67,7 +66,7 @@ describe('bad input through the pipeline', () => {
     const [baseline] = await env.run([generatedRun(DATE)]);
     expect(baseline?.status).toBe('success');
     const before = await dateObjects(DATE);
-    expect(Object.keys(before).filter((key) => key.startsWith('processed/'))).toHaveLength(3);
+    expect(Object.keys(before).filter((key) => key.startsWith('sales_etl/datasets/'))).toHaveLength(3);
 
     const specs = await Promise.all(
       CASES.map(async (c, i) => caseRun(c, await inputFile(c.file, c.content), `bad${i}`)),

@@ -2,12 +2,12 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorkerProcess } from '../../src/dev/worker-process.ts';
 import { loadConfig } from '../../src/lib/config.ts';
 import { isPermanent } from '../../src/lib/errors.ts';
 import { openLake } from '../../src/lib/lake/open-lake.ts';
 import { readRunRecord } from '../../src/lib/pipeline/run-record.ts';
 import { parseEnqueueArgs } from '../../src/producers/enqueue-args.ts';
-import { startWorkerProcess } from '../../src/workers/spawn.ts';
 import { parseChildResult } from '../../src/workers/step.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { nextEvent, openEvents, runEnqueueCli } from './support/harness.ts';
@@ -38,17 +38,41 @@ describe('npm run enqueue with bad arguments', () => {
     const cases: [string[], RegExp][] = [
       [['--date', '2024-02-30'], /invalid date "2024-02-30": expected a calendar date YYYY-MM-DD/],
       [['--date', '20240105'], /invalid date "20240105"/],
-      [['--date', '2024-01-05', '--sources', 'transactions,orders'], /unknown source\(s\) orders; known: /],
+      [
+        ['--date', '2024-01-05', '--sources', 'transactions,orders'],
+        /--sources: pipeline sales_etl has no source "orders"; its sources: transactions, customers, products/,
+      ],
       [['--date', '2024-01-05', '--frobnicate'], /Unknown option '--frobnicate'/],
       [
-        ['--date', '2024-01-05', '--transactions', 'lake:../x.csv'],
-        /--transactions: invalid lake key "..\/x.csv": it contains a ".." segment/,
+        ['--date', '2024-01-05', '--source', 'transactions=lake:../x.csv'],
+        /--source transactions: invalid lake key "..\/x.csv": it contains a ".." segment/,
       ],
       [
-        ['--date', '2024-01-05', '--customers', 'lake:/etc/passwd'],
-        /--customers: invalid lake key "\/etc\/passwd": it is absolute/,
+        ['--date', '2024-01-05', '--source', 'customers=lake:/etc/passwd'],
+        /--source customers: invalid lake key "\/etc\/passwd": it is absolute/,
       ],
-      [['--date', '2024-01-05', '--products', 'lake:a\\b.csv'], /--products: invalid lake key .*backslash/],
+      [
+        ['--date', '2024-01-05', '--source', 'products=lake:a\\b.csv'],
+        /--source products: invalid lake key .*backslash/,
+      ],
+      // A wrong pipeline, source or suite name gets the list of what exists.
+      [
+        ['--pipeline', 'nope', '--date', '2024-01-05'],
+        /--pipeline: unknown pipeline "nope"; loaded pipelines: .*sales_etl/,
+      ],
+      [
+        ['--date', '2024-01-05', '--source', 'orders=10'],
+        /--source: pipeline sales_etl has no source "orders"; its sources: transactions, customers, products/,
+      ],
+      [
+        ['--date', '2024-01-05', '--suite', 'strict'],
+        /--suite: pipeline sales_etl has no quality suite "strict"; its suites: notebook, pipeline/,
+      ],
+      [['--date', '2024-01-05', '--sources', 'customers'], /--sources must include transactions/],
+      [
+        ['--date', '2024-01-05', '--gen', 'colour=red'],
+        /--gen colour=red: no generated source takes option colour/,
+      ],
     ];
     const results = await Promise.all(cases.map(([args]) => runEnqueueCli(env.env, args)));
     results.forEach((result, i) => {
@@ -64,12 +88,13 @@ describe('npm run enqueue with bad arguments', () => {
   });
 
   it('refuses a NUL byte in a key or path (argv cannot carry one; the parser is the guard)', () => {
-    expect(() => parseEnqueueArgs(['--date', '2024-01-05', '--transactions', 'lake:a\0b.csv'])).toThrow(
-      /NUL/,
-    );
-    expect(() => parseEnqueueArgs(['--date', '2024-01-05', '--transactions', '/tmp/a\0b.csv'])).toThrow(
-      /NUL/,
-    );
+    const registry = env.producer.registry;
+    expect(() =>
+      parseEnqueueArgs(['--date', '2024-01-05', '--source', 'transactions=lake:a\0b.csv'], registry),
+    ).toThrow(/NUL/);
+    expect(() =>
+      parseEnqueueArgs(['--date', '2024-01-05', '--source', 'transactions=/tmp/a\0b.csv'], registry),
+    ).toThrow(/NUL/);
   });
 });
 
@@ -98,7 +123,7 @@ describe('job payloads added straight to a queue, bypassing the command line', (
         /date: expected a calendar date/,
       ],
       ['runid', { ...base, runId: 'a/../b', input: { kind: 'generate' } }, /runId: letters, digits/],
-      ['source', { ...base, source: 'orders', input: { kind: 'generate' } }, /source: /],
+      ['source', { ...base, source: 'Orders!', input: { kind: 'generate' } }, /source: /],
       ['empty', {}, /runId: .*input: /],
     ];
     const ingest = await openEvents(env.config, 'ingest');

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
+import { runIdOf } from '../../src/lib/pipeline/lifecycle.ts';
 import { enqueueRuns } from '../../src/lib/pipeline/producer.ts';
 import { readRunRecord } from '../../src/lib/pipeline/run-record.ts';
-import { runIdOf } from '../../src/lib/pipeline/run-spec.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { checksums, processedChecksums, runEnqueueCli } from './support/harness.ts';
 
@@ -26,7 +26,7 @@ afterEach(async () => {
   await env.close();
 });
 
-const RUN_ARGS = ['--suite', 'pipeline', '--transactions', '2000', '--customers', '300'];
+const RUN_ARGS = ['--suite', 'pipeline', '--source', 'transactions=2000', '--source', 'customers=300'];
 
 /** Every job of the env's queues, by state. */
 async function jobCounts(): Promise<Record<string, number>> {
@@ -56,7 +56,9 @@ describe('the same run enqueued twice', () => {
 
     expect([...starts.values()]).toEqual([1, 1, 1, 1, 1]);
     expect(await jobCounts()).toEqual({ completed: 5 });
-    expect(Object.keys(await checksums(env.producer.lake, 'runs/'))).toEqual([lakeKeys.run(runId)]);
+    expect(Object.keys(await checksums(env.producer.lake, 'sales_etl/runs/'))).toEqual([
+      lakeKeys.run('sales_etl', runId),
+    ]);
     expect(Object.keys(await processedChecksums(env.producer.lake, date))).toHaveLength(3);
   });
 
@@ -85,7 +87,7 @@ describe('a re-run of a finished date', () => {
 
     // Different input (fewer rows, another seed), so every output must change.
     const rerun = await runEnqueueCli(env.env, [
-      ...['--date', date, '--suite', 'pipeline', '--transactions', '150', '--customers', '80'],
+      ...['--date', date, '--suite', 'pipeline', '--source', 'transactions=150', '--source', 'customers=80'],
       ...['--seed', '7', '--rerun', '--wait', '--timeout', '60'],
     ]);
     expect(rerun.code, rerun.stderr).toBe(0);
@@ -99,10 +101,14 @@ describe('a re-run of a finished date', () => {
     for (const key of Object.keys(after)) expect(after[key], key).not.toBe(before[key]);
     // Each object now holds exactly what the re-run wrote: nothing of the first run is left.
     const written = Object.fromEntries(
-      record.lineage.outputs.filter((ref) => ref.key.startsWith('processed/')).map((r) => [r.key, r.sha256]),
+      record.lineage.outputs
+        .filter((ref) => ref.key.startsWith('sales_etl/datasets/'))
+        .map((r) => [r.key, r.sha256]),
     );
     expect(after).toEqual(written);
-    const enriched = record.lineage.outputs.find((ref) => ref.key === lakeKeys.enriched(date));
+    const enriched = record.lineage.outputs.find(
+      (ref) => ref.key === lakeKeys.dataset('sales_etl', 'enriched', date),
+    );
     expect(enriched?.rows).toBeLessThanOrEqual(150);
   });
 });

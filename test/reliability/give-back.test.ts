@@ -2,7 +2,7 @@ import { Job, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { logger } from '../../src/lib/logger.ts';
-import { jobIds } from '../../src/lib/pipeline/jobs.ts';
+import { jobIds } from '../../src/lib/pipeline/lifecycle.ts';
 import { enqueueRuns } from '../../src/lib/pipeline/producer.ts';
 import { createRedis } from '../../src/lib/redis.ts';
 import { ingestProcessor } from '../../src/workers/processors/ingest.ts';
@@ -39,6 +39,7 @@ describe('a job handed over during shutdown', () => {
     const stopping = new AbortController();
     const deps: WorkerDeps = {
       config: env.config,
+      registry: producer.registry,
       lake: producer.lake,
       queues: producer.queues,
       flows: producer.flows,
@@ -58,7 +59,9 @@ describe('a job handed over during shutdown', () => {
       const returned = (await Job.fromId(producer.queues.ingest, job.id as string)) as Job;
       expect(await returned.getState()).toBe('waiting');
       expect(returned.attemptsMade).toBe(0);
-      expect(await producer.lake.storage.exists(lakeKeys.landing('transactions', '2024-05-01'))).toBe(false);
+      expect(
+        await producer.lake.storage.exists(lakeKeys.landing('sales_etl', 'transactions', '2024-05-01')),
+      ).toBe(false);
     } finally {
       await fetcher.close();
       await connection.quit();

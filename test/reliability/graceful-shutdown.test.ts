@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { jobIds } from '../../src/lib/pipeline/jobs.ts';
-import { runIdOf } from '../../src/lib/pipeline/run-spec.ts';
-import type { WorkerProcess } from '../../src/workers/spawn.ts';
+import type { WorkerProcess } from '../../src/dev/worker-process.ts';
+import { jobIds, runIdOf } from '../../src/lib/pipeline/lifecycle.ts';
 import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { bigRun, type Events, nextEvent, openEvents, Processes } from './support/harness.ts';
 import { type PrivateRedis, startPrivateRedis } from './support/private-redis.ts';

@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DataLake } from '../../src/lib/lake/data-lake.ts';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { LocalStorage } from '../../src/lib/lake/local-storage.ts';
-import { jobIds, QUEUE_NAMES } from '../../src/lib/pipeline/jobs.ts';
-import { runIdOf } from '../../src/lib/pipeline/run-spec.ts';
+import { QUEUE_NAMES } from '../../src/lib/pipeline/jobs.ts';
+import { jobIds, runIdOf } from '../../src/lib/pipeline/lifecycle.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/workers/runtime.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { FaultyStorage } from './support/faulty-storage.ts';
@@ -48,7 +48,7 @@ const stepOf = (record: { steps: { name: string }[] } | null | undefined, name: 
 describe('transient storage errors', () => {
   it('are retried with exponential backoff until the step succeeds', async () => {
     const { env, faults } = await faultyEnv({ JOB_ATTEMPTS: '4', JOB_BACKOFF_MS: '200' });
-    const cleaned = /^processed\/cleaned\//;
+    const cleaned = /^sales_etl\/datasets\/cleaned\//;
     faults.inject({ ops: ['putStream'], keys: cleaned, action: 'fail', times: 2 });
     const spec = generatedRun('2024-05-01');
     const [outcome] = await env.run([spec]);
@@ -71,13 +71,18 @@ describe('transient storage errors', () => {
     expect(good?.status).toBe('success');
     const before = await processedChecksums(env.producer.lake, date);
 
-    faults.inject({ ops: ['putStream'], keys: /^processed\/enriched\//, action: 'fail', times: 99 });
+    faults.inject({
+      ops: ['putStream'],
+      keys: /^sales_etl\/datasets\/enriched\//,
+      action: 'fail',
+      times: 99,
+    });
     const [outcome] = await env.run([generatedRun(date, { rerunTag: 'storage' })]);
     expect(outcome?.status).toBe('failed');
     const transform = stepOf(outcome?.record, 'transform');
     expect(transform).toMatchObject({ status: 'failed', attempts: 3 });
     expect(transform?.error).toMatch(
-      `STORAGE_IO: injected storage hiccup: putStream failed (object ${lakeKeys.enriched(date)})`,
+      `STORAGE_IO: injected storage hiccup: putStream failed (object ${lakeKeys.dataset('sales_etl', 'enriched', date)})`,
     );
     expect(await processedChecksums(env.producer.lake, date)).toEqual(before);
   });
@@ -86,11 +91,17 @@ describe('transient storage errors', () => {
     const { env, faults } = await faultyEnv({ JOB_ATTEMPTS: '3', JOB_BACKOFF_MS: '20' });
     const date = '2024-05-03';
     // The summary's upload fails at its very end, after the cleaned and enriched objects were put.
-    faults.inject({ ops: ['putStream'], keys: /^processed\/aggregated\//, action: 'fail-late', times: 1 });
+    faults.inject({
+      ops: ['putStream'],
+      keys: /^sales_etl\/datasets\/daily_summary\//,
+      action: 'fail-late',
+      times: 1,
+    });
     const [outcome] = await env.run([generatedRun(date)]);
     expect(outcome?.status).toBe('success');
     expect(stepOf(outcome?.record, 'transform')?.attempts).toBe(2);
-    const written = outcome?.record?.lineage.outputs.filter((ref) => ref.key.startsWith('processed/')) ?? [];
+    const written =
+      outcome?.record?.lineage.outputs.filter((ref) => ref.key.startsWith('sales_etl/datasets/')) ?? [];
     expect(await processedChecksums(env.producer.lake, date)).toEqual(
       Object.fromEntries(written.map((ref) => [ref.key, ref.sha256])),
     );
@@ -139,7 +150,7 @@ describe('step timeouts', () => {
       })
       .inject({
         ops: ['putStream'],
-        keys: /^processed\/cleaned\/.*date=2024-05-06/,
+        keys: /^sales_etl\/datasets\/cleaned\/.*date=2024-05-06/,
         action: 'hang',
         times: 9,
       })
@@ -154,8 +165,8 @@ describe('step timeouts', () => {
     expect(stepOf(transform?.record, 'transform')).toMatchObject(timedOut);
     expect(quality?.status).toBe('partial'); // the quality step is optional, as in the seed
     expect(stepOf(quality?.record, 'quality_checks')).toMatchObject(timedOut);
-    expect(await env.producer.lake.storage.list('processed/cleaned/')).toEqual([
-      lakeKeys.cleaned('2024-05-07'),
+    expect(await env.producer.lake.storage.list('sales_etl/datasets/cleaned/')).toEqual([
+      lakeKeys.dataset('sales_etl', 'cleaned', '2024-05-07'),
     ]);
   });
 });

@@ -1,7 +1,6 @@
 import { Job } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { jobIds } from '../../src/lib/pipeline/jobs.ts';
-import { runIdOf } from '../../src/lib/pipeline/run-spec.ts';
+import { jobIds, runIdOf } from '../../src/lib/pipeline/lifecycle.ts';
 import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { bigRun, checksums, type Events, nextEvent, openEvents, Processes } from './support/harness.ts';
 
@@ -75,7 +74,7 @@ describe('a worker killed with SIGKILL mid-transform', () => {
         Object.entries(await checksums(e.producer.lake)).filter(([key]) => key.endsWith('.csv')),
       );
     const recovered = await csv(env);
-    expect(Object.keys(recovered).filter((key) => key.startsWith('processed/'))).toHaveLength(3);
+    expect(Object.keys(recovered).filter((key) => key.startsWith('sales_etl/datasets/'))).toHaveLength(3);
     expect(recovered).toEqual(await csv(reference));
   });
 });

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { startWorkerProcess, type WorkerProcess } from '../../src/dev/worker-process.ts';
 import { sha256 } from '../../src/lib/lake/data-lake.ts';
+import type { RunSpec } from '../../src/lib/pipeline/lifecycle.ts';
 import { enqueueRuns } from '../../src/lib/pipeline/producer.ts';
-import type { RunSpec } from '../../src/lib/pipeline/run-spec.ts';
 import { RunFollower, type StepEvent } from '../../src/producers/follow-runs.ts';
-import { startWorkerProcess, type WorkerProcess } from '../../src/workers/spawn.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
 
 const DATES = ['2024-02-01', '2024-02-02', '2024-02-03', '2024-02-04', '2024-02-05', '2024-02-06'];

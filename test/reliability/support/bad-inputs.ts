@@ -1,4 +1,5 @@
-import type { SourceName } from '../../../src/lib/sources/definitions.ts';
+/** The sources of sales_etl (the repository's notebook pipeline) a bad input can replace. */
+export type SourceName = 'transactions' | 'customers' | 'products';
 
 /**
  * The bad inputs of `bad-input.test.ts`: one run each, with the error code the run must fail with

@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { QueueEvents } from 'bullmq';
+import { startWorkerProcess, type WorkerProcess } from '../../../src/dev/worker-process.ts';
 import type { Config } from '../../../src/lib/config.ts';
 import { type DataLake, sha256 } from '../../../src/lib/lake/data-lake.ts';
 import type { QueueName } from '../../../src/lib/pipeline/jobs.ts';
-import type { RunSpec } from '../../../src/lib/pipeline/run-spec.ts';
+import type { RunSpec } from '../../../src/lib/pipeline/lifecycle.ts';
 import { createRedis } from '../../../src/lib/redis.ts';
-import { startWorkerProcess, type WorkerProcess } from '../../../src/workers/spawn.ts';
 import { generatedRun } from '../../helpers/pipeline-env.ts';
 
 /** The repository root: where `npm run …` entry points resolve. */
@@ -29,9 +29,9 @@ export async function checksums(lake: DataLake, prefix = ''): Promise<Record<str
   return sums;
 }
 
-/** The processed objects (cleaned, enriched, summary) of one date, by key → sha256. */
+/** sales_etl's dataset objects (cleaned, enriched, daily_summary) of one date, by key → sha256. */
 export async function processedChecksums(lake: DataLake, date: string): Promise<Record<string, string>> {
-  const all = await checksums(lake, 'processed/');
+  const all = await checksums(lake, 'sales_etl/datasets/');
   return Object.fromEntries(Object.entries(all).filter(([key]) => key.includes(`/date=${date}/`)));
 }
 

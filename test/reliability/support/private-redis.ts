@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../../src/producers/local-redis.ts';
+import { freePort } from '../../../src/dev/local-redis.ts';
 
 /**
  * A redis-server of the test's own, on a free loopback port, with an append-only file fsynced on
