@@ -10,6 +10,7 @@ describe('loadConfig', () => {
     expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
     expect(config.LAKE_URL).toBe('./.lake');
     expect(config.QUEUE_PREFIX).toBe('lakeflow');
+    expect(config.PIPELINES_DIR).toBe('pipelines');
     expect(config.JOB_ATTEMPTS).toBe(3);
     expect(config.BOARD_READ_ONLY).toBe(false);
   });

@@ -21,6 +21,8 @@ export const configSchema = z.object({
     .default('lakeflow'),
   /** Where the lake lives: a directory path, `file:///abs/path` or `s3://bucket/prefix`. Default `./.lake`. */
   LAKE_URL: z.string().min(1).default('./.lake'),
+  /** Directory of pipeline definitions, one `<name>/pipeline.ts` (or `.js`) each. Default `pipelines`. */
+  PIPELINES_DIR: z.string().min(1).default('pipelines'),
   /** S3-compatible endpoint override (e.g. `http://127.0.0.1:7480`); unset for AWS. */
   S3_ENDPOINT: z.string().url().optional(),
   /** Path-style S3 addressing; needed by most S3-compatible servers. Default true when S3_ENDPOINT is set. */
