@@ -147,7 +147,7 @@ export class Chain<S extends Sources, R extends AnyRow, D extends Record<string,
   aggregate<const B extends readonly ColumnOf<R>[], const M extends Record<string, MeasureOf<R>>>(spec: {
     by: B;
     measures: M;
-  }): Chain<S, Simplify<{ [K in B[number]]: NonNullable<R[K]> } & { [K in keyof M]: number }>, D> {
+  }): Chain<S, Simplify<{ [K in B[number]]: NonNullable<R[K]> } & { -readonly [K in keyof M]: number }>, D> {
     return this.append({
       op: 'aggregate',
       by: [...spec.by],
