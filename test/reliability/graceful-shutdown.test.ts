@@ -44,7 +44,7 @@ async function midTransform(env: PipelineEnv): Promise<string> {
   const { jobId } = await nextEvent<{ jobId: string; data: unknown }>(
     transform.events,
     'progress',
-    ({ data }) => (data as { stage?: string }).stage === 'transactions',
+    ({ data }) => (data as { stage?: string }).stage === 'rows',
   );
   return jobId;
 }

@@ -53,7 +53,7 @@ describe('Redis restarted mid-run', () => {
     const caught = nextEvent<{ jobId: string; data: unknown }>(
       transform.events,
       'progress',
-      ({ data }) => (data as { stage?: string }).stage === 'transactions',
+      ({ data }) => (data as { stage?: string }).stage === 'rows',
     );
     const outcome = env.run([bigRun('2024-03-20', 60_000)], 90_000);
     await caught;

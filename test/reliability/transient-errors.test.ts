@@ -144,7 +144,7 @@ describe('step timeouts', () => {
     faults
       .inject({
         ops: ['put'],
-        keys: /^landing\/transactions\/date=2024-05-05\/.*meta/,
+        keys: /^sales_etl\/landing\/transactions\/date=2024-05-05\/.*meta/,
         action: 'hang',
         times: 9,
       })
@@ -154,7 +154,7 @@ describe('step timeouts', () => {
         action: 'hang',
         times: 9,
       })
-      .inject({ ops: ['put'], keys: /^quality\/.*date=2024-05-07/, action: 'hang', times: 9 });
+      .inject({ ops: ['put'], keys: /^sales_etl\/quality\/.*date=2024-05-07/, action: 'hang', times: 9 });
     const runs = ['2024-05-05', '2024-05-06', '2024-05-07'].map((date) => generatedRun(date));
     const [ingest, transform, quality] = await env.run(runs, 30_000);
 

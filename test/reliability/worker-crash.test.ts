@@ -41,7 +41,7 @@ describe('a worker killed with SIGKILL mid-transform', () => {
     const midTransform = nextEvent<{ jobId: string; data: unknown }>(
       transform.events,
       'progress',
-      ({ jobId, data }) => jobId === transformId && (data as { stage?: string }).stage === 'transactions',
+      ({ jobId, data }) => jobId === transformId && (data as { stage?: string }).stage === 'rows',
     );
     const stalled = nextEvent(transform.events, 'stalled', isTransform);
 
