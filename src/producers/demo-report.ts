@@ -45,6 +45,7 @@ export async function printDemoReport(
     if (!result) continue;
     console.log(`\n${record.date}`);
     for (const [step, counters] of Object.entries(result.metrics)) {
+      if (Object.keys(counters).length === 0) continue; // a step that counts nothing (a derive)
       const shown = Object.entries(counters).map(([name, value]) => `${name} ${formatValue(value)}`);
       console.log(`  ${step.padEnd(22)} ${shown.join(', ')}`);
     }
