@@ -3,6 +3,9 @@
  * @example
  * import { definePipeline, fact, dimension, sum } from 'lakeflow';
  */
+
+/** zod, for generator options: a definition needs no import but this module's. */
+export { z } from 'zod';
 export { Chain, type PartitionGrain, type TextOptions } from './lib/definition/chain.ts';
 export {
   definePipeline,
@@ -31,5 +34,6 @@ export {
 } from './lib/definition/quality.ts';
 export type { ColumnType, RowOf, Schema, Value } from './lib/definition/schema.ts';
 export { dimension, fact, type GenerateContext, type SourceGenerator } from './lib/definition/sources.ts';
+export { type LocalRun, type RunLocalOptions, runLocal } from './lib/run-local.ts';
 export { type Rng, SelectionSampler } from './lib/sources/random.ts';
 export { formatDate as dateText, formatTimestamp as timestampText } from './lib/sources/values.ts';

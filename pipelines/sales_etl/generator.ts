@@ -1,5 +1,11 @@
-import { z } from 'zod';
-import { type GenerateContext, type Rng, SelectionSampler, timestampText, dateText } from '../../src/api.ts';
+import {
+  dateText,
+  type GenerateContext,
+  type Rng,
+  SelectionSampler,
+  timestampText,
+  z,
+} from '../../src/api.ts';
 
 /**
  * The notebook's `DataGenerator`, streaming and deterministic: rows come from random streams seeded by
@@ -40,7 +46,9 @@ export const defectOptions = z
   .strict()
   .transform(({ defects, ...rates }, ctx) => {
     void ctx;
-    return defects === 'none' ? { nullRegions: rates.nullRegions, duplicateIds: 0, negativeAmounts: 0, messyProducts: 0 } : rates;
+    return defects === 'none'
+      ? { nullRegions: rates.nullRegions, duplicateIds: 0, negativeAmounts: 0, messyProducts: 0 }
+      : rates;
   });
 export type DefectRates = z.output<typeof defectOptions>;
 

@@ -116,6 +116,10 @@ export default definePipeline({
       }),
     ]),
     /** Part 5's `pipeline_checker`, with the notebook's default thresholds. */
-    pipeline: suite('enriched', [unique('transaction_id'), complete('customer_id'), inRange('total_amount', 0, 10000)]),
+    pipeline: suite('enriched', [
+      unique('transaction_id'),
+      complete('customer_id'),
+      inRange('total_amount', 0, 10000),
+    ]),
   }),
 });
