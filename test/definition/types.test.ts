@@ -1,5 +1,15 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { complete, count, dateOf, definePipeline, dimension, fact, inRange, sum, unique } from '../../src/api.ts';
+import {
+  complete,
+  count,
+  dateOf,
+  definePipeline,
+  dimension,
+  fact,
+  inRange,
+  sum,
+  unique,
+} from '../../src/api.ts';
 
 /**
  * The definition API's types: a column that does not exist is a compile error (`tsc --noEmit` runs
@@ -57,7 +67,9 @@ describe('definition types', () => {
         sources,
         transform: ({ from }) =>
           // @ts-expect-error: sum over a text column
-          from('readings').aggregate({ by: ['ts'], measures: { total: sum('device') } }).write('out'),
+          from('readings')
+            .aggregate({ by: ['ts'], measures: { total: sum('device') } })
+            .write('out'),
       }),
     ).toThrow(/measure total: sum over column device, which is string, not numeric/);
 
@@ -66,7 +78,10 @@ describe('definition types', () => {
         name: 'bad_lookup',
         sources,
         // @ts-expect-error: readings is not a dimension
-        transform: ({ from }) => from('readings').lookup('readings', { take: ['temp'] }).write('out'),
+        transform: ({ from }) =>
+          from('readings')
+            .lookup('readings', { take: ['temp'] })
+            .write('out'),
       }),
     ).toThrow(/"readings" is not a dimension source/);
 
@@ -75,7 +90,10 @@ describe('definition types', () => {
         name: 'bad_take',
         sources,
         // @ts-expect-error: devices has no column 'colour'
-        transform: ({ from }) => from('readings').lookup('devices', { take: ['colour'] }).write('out'),
+        transform: ({ from }) =>
+          from('readings')
+            .lookup('devices', { take: ['colour'] })
+            .write('out'),
       }),
     ).toThrow(/take: devices has no column colour/);
 
