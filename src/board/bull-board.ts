@@ -8,8 +8,8 @@ import type { PipelineQueues } from '../lib/pipeline/queues.ts';
 /** What each queue does, shown under its name in the board. */
 const DESCRIPTIONS: Record<QueueName, string> = {
   ingest: 'One job per source of a run: read, validate, write the landing partition.',
-  transform: "Clean, enrich and summarize one date; parent of the run's ingestions.",
-  quality: 'Quality checks and the run record; the root job of every run flow.',
+  transform: "The pipeline's operations over one date, writing its datasets; parent of the run's ingestions.",
+  quality: "The run's quality suite and its run record; the root job of every run flow.",
   schedule: 'Fires of the cron schedules (npm run schedule); each enqueues one run flow.',
 };
 
