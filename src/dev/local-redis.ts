@@ -1,3 +1,4 @@
+/** A Redis for the demo and tests when none answers (never on a worker's own path). */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';

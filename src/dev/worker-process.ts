@@ -1,3 +1,4 @@
+/** Worker processes for tests, the bench and the demo (never on a worker's own path). */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import path from 'node:path';

@@ -186,10 +186,18 @@ function parseGenOptions(
   return bySource;
 }
 
-/** The option names a source's generator declares, when its options schema is a zod object. */
+/**
+ * The option names a source's generator declares: the keys of its options schema's zod object, seen
+ * through a pipe (`.transform()`) or a wrapper (`.default()`, `.optional()`); undefined for any other.
+ */
 function optionKeys(source: Source): string[] | undefined {
-  const schema = source.generate?.options as { shape?: Record<string, unknown> } | undefined;
-  return schema?.shape && typeof schema.shape === 'object' ? Object.keys(schema.shape) : undefined;
+  type Node = { shape?: unknown; in?: unknown; def?: { innerType?: unknown } };
+  let node = source.generate?.options as Node | undefined;
+  for (let depth = 0; node && depth < 8; depth++) {
+    if (node.shape && typeof node.shape === 'object') return Object.keys(node.shape);
+    node = (node.in ?? node.def?.innerType) as Node | undefined;
+  }
+  return undefined;
 }
 
 /** Checks a source's generator options with the generator's own schema, so a mistake shows now. */

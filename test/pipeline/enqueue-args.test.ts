@@ -1,0 +1,111 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { definePipeline, fact } from '../../src/api.ts';
+import { loadPipelines, PipelineRegistry } from '../../src/lib/definition/registry.ts';
+import { parseEnqueueArgs } from '../../src/producers/enqueue-args.ts';
+import {
+  type PipelinesDir,
+  REPO_PIPELINES,
+  smallPipeline,
+  writePipelinesDir,
+} from '../helpers/test-pipelines.ts';
+
+let repo: PipelineRegistry;
+let small: PipelineRegistry;
+let dir: PipelinesDir;
+beforeAll(async () => {
+  repo = await loadPipelines(REPO_PIPELINES);
+  dir = await writePipelinesDir({ two: smallPipeline('two', 1), four: smallPipeline('four', 3) });
+  small = await loadPipelines(dir.dir);
+});
+afterAll(async () => {
+  await dir.cleanup();
+});
+
+const only = (name: string) =>
+  new PipelineRegistry(small.list().filter((pipeline) => pipeline.name === name));
+const sources = (argv: string[], registry = only('four')) => {
+  const [run] = parseEnqueueArgs(['--date', '2024-03-01', ...argv], registry, '/work').runs;
+  return run?.sources;
+};
+
+describe('npm run enqueue arguments', () => {
+  it('picks the only loaded pipeline, else sales_etl, else asks for --pipeline listing the loaded ones', () => {
+    expect(parseEnqueueArgs(['--date', '2024-03-01'], only('two')).runs[0]?.pipeline).toBe('two');
+    expect(parseEnqueueArgs(['--date', '2024-03-01'], repo).runs[0]?.pipeline).toBe('sales_etl');
+    expect(() => parseEnqueueArgs(['--date', '2024-03-01'], small)).toThrow(
+      /--pipeline is required; loaded pipelines: four, two/,
+    );
+    expect(parseEnqueueArgs(['--pipeline', 'four', '--date', '2024-03-01'], small).runs[0]?.pipeline).toBe(
+      'four',
+    );
+  });
+
+  it("generates every source with its pipeline's generator unless --source says where rows come from", () => {
+    const generated = { kind: 'generate', seed: 42, options: {} };
+    expect(sources([])).toEqual({
+      readings: generated,
+      dim_1: generated,
+      dim_2: generated,
+      dim_3: generated,
+    });
+    expect(
+      sources([
+        '--seed',
+        '7',
+        '--source',
+        'readings=25',
+        '--source',
+        'dim_2=lake:in/d2.csv',
+        '--source',
+        'dim_3=d3.json',
+      ]),
+    ).toEqual({
+      readings: { kind: 'generate', records: 25, seed: 7, options: {} },
+      dim_1: { kind: 'generate', seed: 7, options: {} },
+      dim_2: { kind: 'lake', key: 'in/d2.csv' },
+      dim_3: { kind: 'file', path: path.resolve('/work', 'd3.json') },
+    });
+  });
+
+  it('ingests only --sources, which must include the source the transform reads', () => {
+    expect(Object.keys(sources(['--sources', 'readings,dim_2']) ?? {})).toEqual(['readings', 'dim_2']);
+    expect(() => sources(['--sources', 'dim_1'])).toThrow(/--sources must include readings/);
+    expect(() => sources(['--sources', 'readings', '--source', 'dim_1=5'])).toThrow(
+      /--source dim_1=… given but dim_1 is not listed in --sources/,
+    );
+  });
+
+  it('passes --gen options to the generators that take them, checked by their schemas', () => {
+    const sales = (argv: string[]) => sources(argv, repo) ?? {};
+    expect(
+      sales(['--gen', 'nullRegions=0.1', '--gen', 'transactions.defects=none']).transactions,
+    ).toMatchObject({
+      kind: 'generate',
+      options: { nullRegions: 0.1, defects: 'none' },
+    });
+    expect(sales(['--gen', 'nullRegions=0.1']).customers).toMatchObject({ kind: 'generate', options: {} });
+    expect(() => sales(['--gen', 'nullRegions=2'])).toThrow(
+      /--gen: transactions's generator options: nullRegions: /,
+    );
+    expect(() => sales(['--gen', 'customers.nullRegions=0.1'])).toThrow(
+      /--gen: customers's generator takes no options/,
+    );
+    expect(() => sales(['--gen', 'colour=red'])).toThrow(/no generated source takes option colour/);
+  });
+
+  it('refuses a source without a generator and no --source, naming it', () => {
+    const nogen = definePipeline({
+      name: 'nogen',
+      sources: { t: fact({ eventTime: 'ts', schema: { ts: 'datetime', v: 'float' } }) },
+      transform: ({ from }) => from('t').write('out'),
+    });
+    const registry = new PipelineRegistry([nogen]);
+    expect(() => sources([], registry)).toThrow(
+      /source t of nogen has no generator: say where its rows are with --source t=SPEC/,
+    );
+    expect(sources(['--source', 't=lake:in/t.csv'], registry)).toEqual({
+      t: { kind: 'lake', key: 'in/t.csv' },
+    });
+  });
+});
