@@ -208,6 +208,7 @@ export class AggregateStep implements Step {
     walk(this.groups, 0, []);
     into.reset(rows, 1);
     this.measures.forEach((_, m) => {
+      into.setSafe(this.by.length + m, true);
       const cache = into.numberColumn(this.by.length + m);
       for (let i = 0; i < rows.length; i++) cache[i] = (values[i] as number[])[m] as number;
     });

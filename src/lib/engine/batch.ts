@@ -28,6 +28,11 @@ export class Batch {
   lineWidth = 0;
   /** Writes waiting for their object's backpressure. */
   pending: Promise<unknown>[] = [];
+  /**
+   * Per column: 1 when no cell of it needs CSV quoting in these rows (numbers, canonical times,
+   * checked dimension text), so writes join it without checking. Steps set it as they write a column.
+   */
+  safe = new Uint8Array(64);
 
   private generation = 0;
   private readonly numbers: (Float64Array | undefined)[] = [];
@@ -56,6 +61,17 @@ export class Batch {
     this.lines = undefined;
     this.lineWidth = 0;
     this.pending = [];
+    this.safe.fill(0);
+  }
+
+  /** Marks column `c` as needing no CSV quoting (or as needing checks again). */
+  setSafe(c: number, safe: boolean): void {
+    if (c >= this.safe.length) {
+      const grown = new Uint8Array(Math.max(c + 1, this.safe.length * 2));
+      grown.set(this.safe);
+      this.safe = grown;
+    }
+    this.safe[c] = safe ? 1 : 0;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { isNumericType } from '../definition/schema.ts';
 import type { DimensionSource } from '../definition/sources.ts';
 import { InputError } from '../errors.ts';
+import { needsQuotes } from '../lake/csv.ts';
 import { isNull, readNumber } from '../transform/pandas-text.ts';
 import type { Batch } from './batch.ts';
 import { keyText } from './row-steps.ts';
@@ -15,6 +16,8 @@ export interface DimensionTable {
   cells: string[][];
   /** Per taken column: numbers per row (NaN for null) for numeric columns, else undefined. */
   numbers: (Float64Array | undefined)[];
+  /** Per taken column: no cell needs CSV quoting. */
+  safe: boolean[];
 }
 
 /**
@@ -47,6 +50,7 @@ export function buildDimensionTable(
     numbers: take.map((column) =>
       isNumericType(dimension.schema[column] ?? 'string') ? new Float64Array(rows.length) : undefined,
     ),
+    safe: take.map(() => true),
   };
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r] as string[];
@@ -68,6 +72,7 @@ export function buildDimensionTable(
     takeColumns.forEach((c, k) => {
       const cell = row[c] as string;
       (table.cells[k] as string[]).push(cell);
+      if (table.safe[k] && needsQuotes(cell)) table.safe[k] = false;
       const numbers = table.numbers[k];
       if (numbers) {
         const value = readNumber(cell);
@@ -109,7 +114,10 @@ export class LookupStep implements Step {
     const table = this.table as DimensionTable;
     const { on, positions } = this;
     const numbers = table.numbers.map((n, k) => (n ? batch.numberColumn(positions[k] as number) : undefined));
-    for (let k = 0; k < positions.length; k++) if (!numbers[k]) batch.invalidate(positions[k] as number);
+    for (let k = 0; k < positions.length; k++) {
+      if (!numbers[k]) batch.invalidate(positions[k] as number);
+      batch.setSafe(positions[k] as number, table.safe[k] as boolean);
+    }
     for (let i = 0; i < batch.size; i++) {
       const row = batch.rows[i] as string[];
       const text = keyText(row, on);

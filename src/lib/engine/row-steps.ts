@@ -1,5 +1,6 @@
 import type { TextOptions } from '../definition/chain.ts';
 import type { AnyRow, Value } from '../definition/schema.ts';
+import { needsQuotes } from '../lake/csv.ts';
 import { isNull, pythonStrip } from '../transform/pandas-text.ts';
 import { TextSet } from '../transform/text-set.ts';
 import { pythonTitle } from '../transform/title-case.ts';
@@ -100,6 +101,7 @@ export class FillNullStep implements Step {
         filled++;
       }
       (this.filled[k] as number) += filled;
+      if (filled > 0 && needsQuotes(text)) batch.setSafe(c, false);
       if (filled > 0 && batch.lineWidth > c) batch.lines = undefined;
     });
   }
@@ -231,11 +233,16 @@ export class ComputeStep implements Step {
           batch.invalidate(position);
           if (typeof value === 'number') numbers[k] = batch.numberColumn(position);
           else values[k] = batch.valueColumn(position);
+          batch.setSafe(position, typeof value === 'number' || typeof value === 'boolean');
         }
         const numberCache = numbers[k];
         if (numberCache) numberCache[i] = typeof value === 'number' ? value : Number.NaN;
         else (values[k] as Value[])[i] = value;
-        row[position] = formatValue(value);
+        const text = formatValue(value);
+        // A column is safe while its values are numbers, booleans or null; text must be checked.
+        if (typeof value === 'string' && batch.safe[position] === 1 && needsQuotes(text))
+          batch.setSafe(position, false);
+        row[position] = text;
       }
     }
     if (batch.lineWidth > this.firstReplaced) batch.lines = undefined;

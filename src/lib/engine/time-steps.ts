@@ -123,6 +123,7 @@ export class ParseStep implements Step {
   run(batch: Batch): void {
     this.columns.forEach(({ position, name, type }, k) => {
       if (batch.lineWidth > position) batch.lines = undefined;
+      batch.setSafe(position, true);
       const parser = this.parsers[k];
       if (parser) {
         batch.invalidate(position);
@@ -187,6 +188,7 @@ export class TimePartsStep implements Step {
       const times =
         batch.timesOf(source) ?? (this.parsers.get(source) as TimeParser).fill(batch, source, false);
       batch.invalidate(position);
+      batch.setSafe(position, true);
       if (batch.lineWidth > position) batch.lines = undefined;
       const numbers = part === 'hour' || part === 'dayOfWeek' ? batch.numberColumn(position) : undefined;
       const values = part === 'isWeekend' ? batch.valueColumn(position) : undefined;

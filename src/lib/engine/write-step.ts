@@ -43,12 +43,13 @@ export class WriteStep implements Step {
     if (lines !== undefined && batch.lineWidth <= width) {
       const from = batch.lineWidth;
       if (from < width) {
-        for (let i = 0; i < n; i++)
-          lines[i] = `${lines[i]},${formatCsvLine(rows[i] as string[], from, width)}`;
+        const runs = runsOf(batch.safe, from, width);
+        for (let i = 0; i < n; i++) lines[i] = `${lines[i]},${formatRuns(rows[i] as string[], runs)}`;
       }
     } else {
       lines = new Array<string>(n);
-      for (let i = 0; i < n; i++) lines[i] = formatCsvLine(rows[i] as string[], 0, width);
+      const runs = runsOf(batch.safe, 0, width);
+      for (let i = 0; i < n; i++) lines[i] = formatRuns(rows[i] as string[], runs);
     }
     batch.lines = lines;
     batch.lineWidth = width;
@@ -59,4 +60,35 @@ export class WriteStep implements Step {
   metrics(): StepMetrics {
     return { rows: this.rows };
   }
+}
+
+/**
+ * The columns `from`..`to` as runs `[start, end, safe]`: a safe run is joined as it is, the others
+ * through `formatCsvLine`'s checks.
+ */
+function runsOf(safe: Uint8Array, from: number, to: number): number[] {
+  const runs: number[] = [];
+  let start = from;
+  for (let c = from + 1; c <= to; c++) {
+    if (c === to || safe[c] !== safe[start]) {
+      runs.push(start, c, safe[start] as number);
+      start = c;
+    }
+  }
+  return runs;
+}
+
+function formatRuns(row: readonly string[], runs: readonly number[]): string {
+  let line = '';
+  for (let r = 0; r < runs.length; r += 3) {
+    const start = runs[r] as number;
+    const end = runs[r + 1] as number;
+    let part: string;
+    if (runs[r + 2] === 1) {
+      part = row[start] as string;
+      for (let c = start + 1; c < end; c++) part += `,${row[c]}`;
+    } else part = formatCsvLine(row, start, end);
+    line = r === 0 ? part : `${line},${part}`;
+  }
+  return line;
 }
