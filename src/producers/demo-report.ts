@@ -44,10 +44,12 @@ export async function printDemoReport(
     const result = stepResult<TransformResult>(record, 'transform');
     if (!result) continue;
     console.log(`\n${record.date}`);
-    for (const [step, counters] of Object.entries(result.metrics)) {
-      if (Object.keys(counters).length === 0) continue; // a step that counts nothing (a derive)
+    // A step that counts nothing (a derive) is left out.
+    const counted = Object.entries(result.metrics).filter(([, counters]) => Object.keys(counters).length > 0);
+    const width = Math.max(0, ...counted.map(([step]) => step.length));
+    for (const [step, counters] of counted) {
       const shown = Object.entries(counters).map(([name, value]) => `${name} ${formatValue(value)}`);
-      console.log(`  ${step.padEnd(22)} ${shown.join(', ')}`);
+      console.log(`  ${step.padEnd(width)}  ${shown.join(', ')}`);
     }
     for (const [dataset, ref] of Object.entries(result.outputs)) {
       console.log(`  => ${dataset}: ${ref.rows} rows at ${ref.key}`);
