@@ -29,7 +29,10 @@ export const SEGMENT_WEIGHTS: readonly number[] = [0.4, 0.35, 0.2, 0.05];
 
 const rate = (fallback: number) => z.coerce.number().min(0).max(1).default(fallback);
 
-/** Share of transaction rows spoiled on purpose (`--gen name=rate`); `--gen defects=none` keeps only the notebook's null regions. */
+/**
+ * Share of transaction rows spoiled on purpose (`--gen duplicateIds=0.1`); `--gen defects=none` keeps
+ * only the notebook's null regions.
+ */
 export const defectOptions = z
   .object({
     /** Rows whose region is empty (the notebook's 2%). */
@@ -40,17 +43,18 @@ export const defectOptions = z
     negativeAmounts: rate(0.005),
     /** Rows whose product name has stray spaces or the wrong case. */
     messyProducts: rate(0.05),
-    /** `none`: no defects but the notebook's null regions (explicit rates still win). */
+    /** `none`: no defects but the notebook's null regions. */
     defects: z.enum(['default', 'none']).default('default'),
   })
-  .strict()
-  .transform(({ defects, ...rates }, ctx) => {
-    void ctx;
-    return defects === 'none'
-      ? { nullRegions: rates.nullRegions, duplicateIds: 0, negativeAmounts: 0, messyProducts: 0 }
-      : rates;
-  });
-export type DefectRates = z.output<typeof defectOptions>;
+  .strict();
+export type DefectOptions = z.output<typeof defectOptions>;
+/** The rates a run applies. */
+export type DefectRates = Omit<DefectOptions, 'defects'>;
+
+/** The rates `options` ask for: `defects=none` turns off all but the null regions. */
+export function defectRates({ defects, ...rates }: DefectOptions): DefectRates {
+  return defects === 'none' ? { ...rates, duplicateIds: 0, negativeAmounts: 0, messyProducts: 0 } : rates;
+}
 
 /** How many rows of each defect `records` transactions get: exact counts (the notebook's `int(n * 0.02)`). */
 export function defectCounts(records: number, defects: DefectRates): Record<keyof DefectRates, number> {
@@ -69,10 +73,10 @@ const DAY_MS = 86_400_000;
 const JOIN_DATE_ORIGIN = Date.UTC(2020, 0, 1);
 
 /** Transactions of the run's date, with the configured defects. */
-export function* transactionRows({ date, records: n, options, rng: stream }: GenerateContext<DefectRates>) {
+export function* transactionRows({ date, records: n, options, rng: stream }: GenerateContext<DefectOptions>) {
   const rng = stream();
   // Each defect draws from its own stream, so changing one rate leaves every other value as it was.
-  const counts = defectCounts(n, options);
+  const counts = defectCounts(n, defectRates(options));
   const nullRegion = new SelectionSampler(stream('nullRegions'), n, counts.nullRegions);
   const duplicateRng = stream('duplicateIds');
   const duplicate = new SelectionSampler(duplicateRng, Math.max(n - 1, 0), counts.duplicateIds);

@@ -66,8 +66,8 @@ describe('definition types', () => {
         name: 'bad_measure',
         sources,
         transform: ({ from }) =>
-          // @ts-expect-error: sum over a text column
           from('readings')
+            // @ts-expect-error: sum over a text column
             .aggregate({ by: ['ts'], measures: { total: sum('device') } })
             .write('out'),
       }),
@@ -77,9 +77,9 @@ describe('definition types', () => {
       definePipeline({
         name: 'bad_lookup',
         sources,
-        // @ts-expect-error: readings is not a dimension
         transform: ({ from }) =>
           from('readings')
+            // @ts-expect-error: readings is not a dimension
             .lookup('readings', { take: ['temp'] })
             .write('out'),
       }),
@@ -89,9 +89,9 @@ describe('definition types', () => {
       definePipeline({
         name: 'bad_take',
         sources,
-        // @ts-expect-error: devices has no column 'colour'
         transform: ({ from }) =>
           from('readings')
+            // @ts-expect-error: devices has no column 'colour'
             .lookup('devices', { take: ['colour'] })
             .write('out'),
       }),

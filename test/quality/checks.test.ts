@@ -30,9 +30,10 @@ async function score(values: string[], ...checks: QualityCheck[]) {
   await lake.storage.put('data.csv', `x,y\n${values.map((v) => `${v},1`).join('\n')}\n`);
   const { report } = await runQualityChecks({
     lake,
+    pipeline: 'checks_test',
     runId: 'test',
     date: '2024-01-20',
-    suite: { name: 'test', checks },
+    suite: { name: 'test', dataset: 'data', checks },
     datasetKey: 'data.csv',
   });
   return report.check_results.map((r) => [r.score, r.status, r.failing_rows]);

@@ -1,7 +1,7 @@
 import { type Plan, planTransform, suiteProblems } from '../engine/plan.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, errorMessage } from '../errors.ts';
 import type { QualityCheck } from '../quality/checks.ts';
-import { type Chain, type Op, type TransformContext, transformContext } from './chain.ts';
+import { Chain, type Op, type TransformContext, transformContext } from './chain.ts';
 import { type QualityContext, qualityContext, type SuiteSpec } from './quality.ts';
 import type { AnyRow } from './schema.ts';
 import type { Sources } from './sources.ts';
@@ -74,7 +74,17 @@ export function definePipeline<const S extends Sources, D extends Record<string,
   if (typeof spec?.transform !== 'function') problems.push('transform: expected a function ({ from }) => …');
   if (problems.length > 0) throw definitionError(label, problems);
 
-  const chain = spec.transform(transformContext<S>());
+  let chain: Chain<S, AnyRow, D>;
+  try {
+    chain = spec.transform(transformContext<S>());
+  } catch (error) {
+    throw definitionError(label, [`transform: it threw: ${errorMessage(error)}`]);
+  }
+  if (!(chain instanceof Chain)) {
+    throw definitionError(label, [
+      "transform: it must return a chain: ({ from }) => from('source')…write('dataset')",
+    ]);
+  }
   const { plan, problems: planProblems } = planTransform(spec.sources, chain);
   const suites: Record<string, Suite> = {};
   const declared = typeof spec.quality === 'function' ? spec.quality(qualityContext<D>()) : {};

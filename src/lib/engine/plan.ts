@@ -2,7 +2,7 @@ import type { Op } from '../definition/chain.ts';
 import { isTimePart, type TimePartName } from '../definition/expressions.ts';
 import { COLUMN_TYPES, type ColumnType, isNumericType, type Schema } from '../definition/schema.ts';
 import type { Source, Sources } from '../definition/sources.ts';
-import type { QualityCheck } from '../quality/checks.ts';
+import { type QualityCheck, qualityCheckSchema } from '../quality/checks.ts';
 
 /** A column as the plan tracks it; `unknown` is the type of a function's result until it runs. */
 export interface PlanColumn {
@@ -43,6 +43,8 @@ const TIME_PART_TYPES: Record<TimePartName, ColumnType> = {
   hourStart: 'datetime',
 };
 const NUMERIC_MEASURES = new Set(['sum', 'mean', 'min', 'max']);
+const MEASURES = new Set([...NUMERIC_MEASURES, 'count', 'countDistinct']);
+const FORMATS = ['csv', 'json', 'ndjson'];
 
 /**
  * Checks a pipeline's sources and transform, and resolves every step's columns; each problem is
@@ -103,6 +105,14 @@ export function suiteProblems(
     }
     if (suite.checks.length === 0) problems.push(`${where}: it has no checks`);
     for (const check of suite.checks) {
+      const parsed = qualityCheckSchema.safeParse(check);
+      if (!parsed.success) {
+        const named = check?.name ?? check?.column ?? '(unnamed)';
+        for (const issue of parsed.error.issues) {
+          problems.push(`${where}: check "${named}": ${issue.path.join('.') || '(check)'}: ${issue.message}`);
+        }
+        continue;
+      }
       const column = dataset.columns.find((c) => c.name === check.column);
       if (!column)
         problems.push(
@@ -122,7 +132,18 @@ function sourceProblems(name: string, source: Source): string[] {
   const where = `source ${name}`;
   const problems: string[] = [];
   if (!NAME.test(name)) problems.push(`${where}: name: lower-case letters, digits and _`);
+  if (
+    typeof source !== 'object' ||
+    source === null ||
+    (source.kind !== 'fact' && source.kind !== 'dimension')
+  ) {
+    return [...problems, `${where}: declare it with fact() or dimension()`];
+  }
   const schema = source.schema ?? {};
+  for (const format of source.formats ?? []) {
+    if (!FORMATS.includes(format))
+      problems.push(`${where}: unknown format ${JSON.stringify(format)} (formats: ${FORMATS.join(', ')})`);
+  }
   const names = Object.keys(schema);
   if (names.length === 0) problems.push(`${where}: the schema has no columns`);
   for (const [column, type] of Object.entries(schema)) {
@@ -140,14 +161,13 @@ function sourceProblems(name: string, source: Source): string[] {
       problems.push(`${where}: event-time column ${source.eventTime} is not in the schema`);
     else if (type !== 'datetime' && type !== 'date')
       problems.push(`${where}: event-time column ${source.eventTime} is ${type}, not datetime or date`);
-  } else if (source.kind === 'dimension') {
-    if (!Array.isArray(source.key) || source.key.length === 0)
-      problems.push(`${where}: a dimension needs a key`);
-    for (const column of source.key ?? []) {
+  } else if (!Array.isArray(source.key)) {
+    problems.push(`${where}: the key must be a list of columns (dimension() takes one name or several)`);
+  } else {
+    if (source.key.length === 0) problems.push(`${where}: a dimension needs a key`);
+    for (const column of source.key) {
       if (!(column in schema)) problems.push(`${where}: key column ${column} is not in the schema`);
     }
-  } else {
-    problems.push(`${where}: declare it with fact() or dimension()`);
   }
   return problems;
 }
@@ -184,6 +204,11 @@ function applyOp(
       return before;
     case 'fillNull':
       need(Object.keys(op.values), 'column');
+      for (const [name, value] of Object.entries(op.values)) {
+        const type = find(name)?.type;
+        if (type !== undefined && !fits(type, value))
+          report(`column ${name} is ${type}; ${JSON.stringify(value)} does not fit it`);
+      }
       return before;
     case 'text':
       need(op.columns, 'column');
@@ -210,7 +235,12 @@ function applyOp(
             else if (source.type !== 'datetime' && source.type !== 'date' && source.type !== 'unknown') {
               report(`column ${expr.column} is ${source.type}, not datetime`);
             }
-            return { name, type: TIME_PART_TYPES[expr.part] };
+            const type = TIME_PART_TYPES[expr.part];
+            if (type === undefined)
+              report(
+                `column ${name}: unknown time part ${JSON.stringify(expr.part)} (parts: ${Object.keys(TIME_PART_TYPES).join(', ')})`,
+              );
+            return { name, type: type ?? 'string' };
           }
           if (typeof expr !== 'function') report(`column ${name}: expected a function or a time part`);
           return { name, type: 'unknown' as const };
@@ -221,15 +251,31 @@ function applyOp(
       return before;
     case 'apply':
       if (typeof op.fn !== 'function') report('expected a row function');
+      for (const [name, type] of Object.entries(op.columns)) {
+        if (!NAME.test(name)) report(`column name ${JSON.stringify(name)}: lower-case letters, digits and _`);
+        if (!COLUMN_TYPES.includes(type)) report(`column ${name}: unknown type ${JSON.stringify(type)}`);
+      }
       return withColumns(columnsOf(op.columns));
     case 'lookup':
       return lookupColumns(op, before, sources, report, find);
     case 'write':
+      if (op.partition !== 'date')
+        report(
+          `partition ${JSON.stringify(op.partition)}: datasets are partitioned by the run's date ('date')`,
+        );
       return before;
     case 'aggregate': {
       if (op.by.length === 0) report('no group-by columns');
       need(op.by, 'group-by column');
       const measures = Object.entries(op.measures).map(([name, measure]): PlanColumn => {
+        if (!NAME.test(name))
+          report(`measure name ${JSON.stringify(name)}: lower-case letters, digits and _`);
+        if (!MEASURES.has(measure?.fn)) {
+          report(
+            `measure ${name}: unknown function ${JSON.stringify(measure?.fn)} (functions: ${[...MEASURES].join(', ')})`,
+          );
+          return { name, type: 'float' };
+        }
         if (measure.column !== undefined) {
           const column = find(measure.column);
           if (!column)
@@ -275,7 +321,8 @@ function lookupColumns(
     if (!find(name))
       report(`on: column ${name} does not exist (columns: ${before.map((c) => c.name).join(', ')})`);
   const added: PlanColumn[] = [];
-  for (const name of op.take) {
+  if (new Set(op.take).size !== op.take.length) report('take: a column is named twice');
+  for (const name of new Set(op.take)) {
     const type = dimension.schema[name];
     if (type === undefined) report(`take: ${op.dimension} has no column ${name}`);
     else if (dimension.key.includes(name)) report(`take: ${name} is ${op.dimension}'s key`);
@@ -283,4 +330,12 @@ function lookupColumns(
     else added.push({ name, type });
   }
   return [...before, ...added];
+}
+
+/** Whether a fill value suits a column of `type`. */
+function fits(type: PlanColumn['type'], value: unknown): boolean {
+  if (type === 'unknown') return value !== null && value !== undefined;
+  if (isNumericType(type)) return typeof value === 'number';
+  if (type === 'bool') return typeof value === 'boolean';
+  return typeof value === 'string';
 }
