@@ -5,18 +5,18 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/lib/errors.ts';
 import { type IngestOptions, ingestSource, type LandingMetadata } from '../../src/lib/ingest/ingest.ts';
-import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { type InputSpec, ingestResultSchema } from '../../src/lib/pipeline/jobs.ts';
+import { landingKey, landingMetaKey, SALES_ETL, salesEtl } from '../helpers/sales-etl.ts';
 import { createTempLake, type TempLake, withTempLake } from '../helpers/temp-lake.ts';
 
 const DATE = '2024-01-15';
-const LANDING = lakeKeys.landing('transactions', DATE);
-const META = lakeKeys.landingMeta('transactions', DATE);
+const LANDING = landingKey('transactions', DATE);
+const META = landingMetaKey('transactions', DATE);
 const TX_HEADER = 'transaction_id,timestamp,customer_id,product,quantity,unit_price,region,total_amount';
 const generate = (overrides: Partial<Extract<InputSpec, { kind: 'generate' }>> = {}): InputSpec => ({
   kind: 'generate',
   seed: 42,
-  defects: { nullRegions: 0.02, duplicateIds: 0.01, negativeAmounts: 0.005, messyProducts: 0.05 },
+  options: { nullRegions: 0.02, duplicateIds: 0.01, negativeAmounts: 0.005, messyProducts: 0.05 },
   ...overrides,
 });
 
@@ -27,7 +27,15 @@ beforeEach(async () => {
 afterEach(() => temp.cleanup());
 
 const ingest = (input: InputSpec, extra: Partial<IngestOptions> = {}) =>
-  ingestSource({ lake: temp.lake, runId: 'run-1', date: DATE, source: 'transactions', input, ...extra });
+  ingestSource({
+    lake: temp.lake,
+    pipeline: salesEtl,
+    runId: 'run-1',
+    date: DATE,
+    source: 'transactions',
+    input,
+    ...extra,
+  });
 
 /** Writes a local input file and returns its spec. */
 async function inputFile(name: string, content: string): Promise<InputSpec> {
@@ -65,10 +73,12 @@ describe('ingestSource', () => {
     });
     expect(bytes.toString('utf8').startsWith(`${TX_HEADER}\nTXN20240115000000,`)).toBe(true);
     expect(bytes.toString('utf8').split('\n')).toHaveLength(5002); // header, rows, the final LF
-    expect(progress).toEqual([2048, 4096, 5000]);
+    // One call per generated batch of 512 rows.
+    expect(progress).toEqual([...Array.from({ length: 9 }, (_, i) => (i + 1) * 512), 5000]);
 
     const meta = await temp.lake.readJson<LandingMetadata>(META);
     expect(meta).toEqual({
+      pipeline: SALES_ETL,
       source: 'transactions',
       runId: 'run-1',
       date: DATE,
@@ -82,11 +92,12 @@ describe('ingestSource', () => {
     });
   });
 
-  it('lands byte-identical objects for the same seed, source, date and defects', async () => {
+  it('lands byte-identical objects for the same seed, source, date and options', async () => {
     const first = await ingest(generate({ records: 3000 }));
     const again = await withTempLake(({ lake }) =>
       ingestSource({
         lake,
+        pipeline: salesEtl,
         runId: 'run-2',
         date: DATE,
         source: 'transactions',
@@ -97,6 +108,18 @@ describe('ingestSource', () => {
     const otherSeed = await ingest(generate({ records: 3000, seed: 43 }));
     expect(otherSeed.landing.sha256).not.toBe(first.landing.sha256);
     expect(otherSeed.landing.rows).toBe(3000);
+    // The default rates are the generator's defaults: leaving them out lands the same bytes.
+    const defaults = await withTempLake(({ lake }) =>
+      ingestSource({
+        lake,
+        pipeline: salesEtl,
+        runId: 'run-3',
+        date: DATE,
+        source: 'transactions',
+        input: { kind: 'generate', seed: 42, records: 3000, options: {} },
+      }),
+    );
+    expect(defaults.landing).toEqual(first.landing);
   });
 
   it('lands the same bytes on every machine (pinned; update deliberately when the generator changes)', async () => {
@@ -136,7 +159,7 @@ describe('ingestSource', () => {
         '{"customer_id": "CUST2", "segment": null}\n',
     );
     const result = await ingest(input, { source: 'customers' });
-    const key = lakeKeys.landing('customers', DATE);
+    const key = landingKey('customers', DATE);
     expect((await temp.lake.storage.get(key)).toString('utf8')).toBe(
       'customer_id,segment,lifetime_value\nCUST1,Gold,12.5\nCUST2,,\n',
     );
@@ -223,6 +246,7 @@ describe('ingestSource on failure', () => {
     await expect(
       ingestSource({
         lake: temp.lake,
+        pipeline: salesEtl,
         runId: 'r',
         date: '2024-1-5',
         source: 'transactions',
@@ -244,7 +268,7 @@ describe('ingestSource with a lake input', () => {
     );
     const result = await ingest({ kind: 'lake', key: 'drop/products.json' }, { source: 'products' });
     expect(result.landing.rows).toBe(2);
-    expect((await temp.lake.storage.get(lakeKeys.landing('products', DATE))).toString('utf8')).toBe(
+    expect((await temp.lake.storage.get(landingKey('products', DATE))).toString('utf8')).toBe(
       'product,category,cost,active\nWidget A,Hardware,25,true\nWidget B,Hardware,45.5,false\n',
     );
   });

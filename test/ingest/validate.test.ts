@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/lib/errors.ts';
 import { SchemaValidator, validateTable } from '../../src/lib/ingest/validate.ts';
 import type { CsvTable } from '../../src/lib/lake/csv.ts';
-import { SOURCES } from '../../src/lib/sources/definitions.ts';
+import { salesSource } from '../helpers/sales-etl.ts';
 
 const DATE = '2024-01-15';
-const TX_HEADER = Object.keys(SOURCES.transactions.schema);
+const TX_HEADER = Object.keys(salesSource('transactions').schema);
 const txRow = (overrides: Partial<Record<string, string>> = {}, i = 0): string[] => {
   const values: Record<string, string> = {
     transaction_id: `TXN20240115${String(i).padStart(6, '0')}`,
@@ -29,7 +29,7 @@ function table(header: string[], rows: string[][], batchSize = 2): CsvTable {
 }
 
 const validateTx = (rows: string[][], header = TX_HEADER) =>
-  validateTable(table(header, rows), SOURCES.transactions, {
+  validateTable(table(header, rows), 'transactions', salesSource('transactions'), {
     date: DATE,
     location: { key: 'in/tx.csv' },
   });
@@ -130,7 +130,8 @@ describe('SchemaValidator: rows', () => {
     const products = (active: string) =>
       validateTable(
         table(['product', 'category', 'cost', 'active'], [['Widget A', 'Hardware', '25', active]]),
-        SOURCES.products,
+        'products',
+        salesSource('products'),
         { date: DATE },
       );
     expect((await products('True')).rowCount).toBe(1);
@@ -145,7 +146,9 @@ describe('SchemaValidator: rows', () => {
         ['CUST1001', 'Gold', '2021-02-30'],
       ],
     );
-    const dateError = await inputError(validateTable(customers, SOURCES.customers, { date: DATE }));
+    const dateError = await inputError(
+      validateTable(customers, 'customers', salesSource('customers'), { date: DATE }),
+    );
     expect(dateError.code).toBe('INVALID_VALUE');
     expect(dateError.location).toEqual({ source: 'customers', row: 2, column: 'join_date' });
   });
@@ -167,7 +170,9 @@ describe('SchemaValidator: rows', () => {
         ['CUST1000', 'Bronze'],
       ],
     );
-    const error = await inputError(validateTable(customers, SOURCES.customers, { date: DATE }));
+    const error = await inputError(
+      validateTable(customers, 'customers', salesSource('customers'), { date: DATE }),
+    );
     expect(error.code).toBe('DUPLICATE_KEY');
     expect(error.location).toEqual({ source: 'customers', row: 3, column: 'customer_id' });
 
@@ -178,13 +183,14 @@ describe('SchemaValidator: rows', () => {
   it('refuses a header without rows', async () => {
     expect((await inputError(validateTx([]))).code).toBe('NO_ROWS');
     const customers = table(['customer_id', 'segment'], []);
-    expect((await inputError(validateTable(customers, SOURCES.customers, { date: DATE }))).code).toBe(
-      'NO_ROWS',
-    );
+    expect(
+      (await inputError(validateTable(customers, 'customers', salesSource('customers'), { date: DATE })))
+        .code,
+    ).toBe('NO_ROWS');
   });
 
   it('counts rows across batches', () => {
-    const validator = new SchemaValidator(SOURCES.transactions, { date: DATE });
+    const validator = new SchemaValidator('transactions', salesSource('transactions'), { date: DATE });
     validator.checkHeader(TX_HEADER);
     validator.checkRows([txRow({}, 0), txRow({}, 1)]);
     validator.checkRows([txRow({ customer_id: '' }, 2)]);

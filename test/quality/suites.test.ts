@@ -1,19 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataLake } from '../../src/lib/lake/data-lake.ts';
+import type { DataLake } from '../../src/lib/lake/data-lake.ts';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
-import { LocalStorage } from '../../src/lib/lake/local-storage.ts';
+import { suiteOf } from '../../src/lib/pipeline/resolve.ts';
 import { completenessCheck, qualitySuiteSchema } from '../../src/lib/quality/checks.ts';
 import { buildReport, failedChecks } from '../../src/lib/quality/report.ts';
 import { runQualityChecks } from '../../src/lib/quality/run-checks.ts';
-import { DEFAULT_SUITE, getSuite, SUITE_NAMES, SUITES } from '../../src/lib/quality/suites.ts';
+import { datasetKey, SALES_ETL, SALES_SUITES, salesEtl, salesSuite } from '../helpers/sales-etl.ts';
+import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
 
-describe('suites', () => {
-  it("defines Part 4's checker as the default suite, with the seed's names and thresholds", () => {
-    expect(DEFAULT_SUITE).toBe('notebook');
-    expect(SUITES.notebook.checks.map((c) => [c.name, c.type, c.threshold])).toEqual([
+describe("sales_etl's suites", () => {
+  it("declares Part 4's checker as the default suite, on the enriched dataset, with the seed's names and thresholds", () => {
+    expect(salesEtl.defaultSuite).toBe('notebook');
+    expect(Object.keys(salesEtl.suites)).toEqual([...SALES_SUITES]);
+    expect(salesSuite('notebook').dataset).toBe('enriched');
+    expect(salesSuite('notebook').checks.map((c) => [c.name, c.type, c.threshold])).toEqual([
       ['Uniqueness: transaction_id', 'uniqueness', 1],
       ['Completeness: customer_id', 'completeness', 1],
       ['Completeness: product', 'completeness', 1],
@@ -26,8 +26,9 @@ describe('suites', () => {
     ]);
   });
 
-  it("defines Part 5's pipeline checker with the seed's default thresholds", () => {
-    expect(SUITES.pipeline.checks.map((c) => [c.name, c.threshold])).toEqual([
+  it("declares Part 5's pipeline checker on the enriched dataset, with the seed's default thresholds", () => {
+    expect(salesSuite('pipeline').dataset).toBe('enriched');
+    expect(salesSuite('pipeline').checks.map((c) => [c.name, c.threshold])).toEqual([
       ['Uniqueness: transaction_id', 1],
       ['Completeness: customer_id', 0.95],
       ['Range: total_amount [0, 10000]', 0.99],
@@ -35,23 +36,35 @@ describe('suites', () => {
   });
 
   it('are plain data that survive JSON and validate', () => {
-    for (const name of SUITE_NAMES) {
-      const suite = getSuite(name);
+    for (const name of SALES_SUITES) {
+      const { checks } = salesSuite(name);
+      const suite = { name, checks };
       expect(qualitySuiteSchema.parse(JSON.parse(JSON.stringify(suite)))).toEqual(suite);
-      expect(suite.checks.every((check) => check.severity === 'error')).toBe(true);
+      expect(checks.every((check) => check.severity === 'error')).toBe(true);
     }
   });
 
-  it('hands out copies, so a caller cannot change a shared suite', () => {
-    const suite = getSuite('notebook');
-    (suite.checks[0] as { threshold: number }).threshold = 0;
-    expect(getSuite('notebook').checks[0]?.threshold).toBe(1);
+  it('cannot be changed by a caller, through the suite it is handed', () => {
+    // The loaded definition is shared by every job of a worker: a caller's change must not reach it.
+    const check = suiteOf(salesEtl, 'notebook')?.checks[0] as { threshold: number };
+    try {
+      check.threshold = 0;
+    } catch {
+      // A frozen suite refuses the change: as good as a copy.
+    }
+    try {
+      expect(suiteOf(salesEtl, 'notebook')?.checks[0]?.threshold).toBe(1);
+      expect(salesSuite('notebook').checks[0]?.threshold).toBe(1);
+    } finally {
+      if (!Object.isFrozen(check)) check.threshold = 1; // the other tests of this file share the definition
+    }
   });
 
   it('refuses an unknown suite, listing the known ones', () => {
-    expect(() => getSuite('nope')).toThrow(expect.objectContaining({ code: 'UNKNOWN_SUITE' }));
-    expect(() => getSuite('nope')).toThrow('notebook, pipeline');
-    expect(() => getSuite('toString')).toThrow(expect.objectContaining({ code: 'UNKNOWN_SUITE' }));
+    expect(() => suiteOf(salesEtl, 'nope')).toThrow(expect.objectContaining({ code: 'UNKNOWN_SUITE' }));
+    expect(() => suiteOf(salesEtl, 'nope')).toThrow('notebook, pipeline');
+    expect(() => suiteOf(salesEtl, 'toString')).toThrow(expect.objectContaining({ code: 'UNKNOWN_SUITE' }));
+    expect(suiteOf(salesEtl, undefined)?.name).toBe('notebook');
   });
 });
 
@@ -97,15 +110,13 @@ describe('buildReport', () => {
 });
 
 describe('runQualityChecks', () => {
-  let root: string;
+  let temp: TempLake;
   let lake: DataLake;
   beforeEach(async () => {
-    root = await mkdtemp(path.join(tmpdir(), 'quality-run-'));
-    lake = new DataLake(new LocalStorage(root));
+    temp = await createTempLake();
+    lake = temp.lake;
   });
-  afterEach(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
+  afterEach(() => temp.cleanup());
 
   it("checks the date's enriched transactions and writes the report beside the quality data", async () => {
     const csv = [
@@ -113,20 +124,22 @@ describe('runQualityChecks', () => {
       'T1,C1,Widget A,EU,2,50,2,Gold',
       'T2,C2,Widget B,EU,1,45,0,Silver',
     ].join('\n');
-    await lake.storage.put(lakeKeys.enriched('2024-01-20'), `${csv}\n`);
+    await lake.storage.put(datasetKey('enriched', '2024-01-20'), `${csv}\n`);
     const progress: number[] = [];
     const { report, reportRef } = await runQualityChecks({
       lake,
+      pipeline: SALES_ETL,
       runId: 'run-1',
       date: '2024-01-20',
-      suite: 'notebook',
+      suite: salesSuite('notebook'),
       onProgress: (p) => progress.push(p.rows),
     });
-    expect(reportRef.key).toBe(lakeKeys.qualityReport('enriched_transactions', '2024-01-20'));
+    expect(reportRef.key).toBe(lakeKeys.qualityReport(SALES_ETL, 'enriched', '2024-01-20'));
+    expect(reportRef.key).toBe('sales_etl/quality/enriched/date=2024-01-20/report.json');
     expect(await lake.readJson(reportRef.key)).toEqual(report);
     expect(report).toMatchObject({
-      dataset: 'enriched_transactions',
-      dataset_key: lakeKeys.enriched('2024-01-20'),
+      dataset: 'enriched',
+      dataset_key: datasetKey('enriched', '2024-01-20'),
       date: '2024-01-20',
       runId: 'run-1',
       suite: 'notebook',
@@ -134,7 +147,7 @@ describe('runQualityChecks', () => {
       overall_score: 1,
       passed: true,
     });
-    expect(report.checks).toEqual(SUITES.notebook.checks);
+    expect(report.checks).toEqual(salesSuite('notebook').checks);
     expect(report.check_results[4]).toEqual({
       check_name: 'Range: quantity [1, 100]',
       check_type: 'validity',
@@ -148,22 +161,26 @@ describe('runQualityChecks', () => {
     expect(progress).toEqual([2]);
   });
 
-  it('fails with MISSING_INPUT when there is no dataset, UNKNOWN_SUITE for an unknown suite', async () => {
+  it('fails with MISSING_INPUT when there is no dataset (an unknown suite is refused by suiteOf, above)', async () => {
     await expect(
-      runQualityChecks({ lake, runId: 'r', date: '2024-01-20', suite: 'notebook' }),
+      runQualityChecks({
+        lake,
+        pipeline: SALES_ETL,
+        runId: 'r',
+        date: '2024-01-20',
+        suite: salesSuite('notebook'),
+      }),
     ).rejects.toMatchObject({
       code: 'MISSING_INPUT',
-    });
-    await expect(
-      runQualityChecks({ lake, runId: 'r', date: '2024-01-20', suite: 'nope' }),
-    ).rejects.toMatchObject({
-      code: 'UNKNOWN_SUITE',
+      location: { key: datasetKey('enriched', '2024-01-20') },
     });
   });
 
   it('refuses a malformed suite given as data', async () => {
-    const suite = { name: 'x', checks: [{ ...completenessCheck('a'), threshold: 2 }] };
-    await expect(runQualityChecks({ lake, runId: 'r', date: '2024-01-20', suite })).rejects.toMatchObject({
+    const suite = { name: 'x', dataset: 'enriched', checks: [{ ...completenessCheck('a'), threshold: 2 }] };
+    await expect(
+      runQualityChecks({ lake, pipeline: SALES_ETL, runId: 'r', date: '2024-01-20', suite }),
+    ).rejects.toMatchObject({
       code: 'INVALID_SUITE',
     });
   });

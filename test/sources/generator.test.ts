@@ -1,19 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { validateTable } from '../../src/lib/ingest/validate.ts';
-import type { CsvTable } from '../../src/lib/lake/csv.ts';
-import { defectRatesSchema } from '../../src/lib/pipeline/jobs.ts';
-import { SOURCES } from '../../src/lib/sources/definitions.ts';
 import {
   defectCounts,
-  generateRows,
+  defectOptions,
+  defectRates,
   PRODUCTS,
   REGIONS,
   roundHalfEven,
   SEGMENTS,
-} from '../../src/lib/sources/generator.ts';
+} from '../../pipelines/sales_etl/generator.ts';
+import { type GenerateRequest, generateTable } from '../../src/lib/ingest/generate.ts';
+import { validateTable } from '../../src/lib/ingest/validate.ts';
+import type { CsvTable } from '../../src/lib/lake/csv.ts';
+import { SALES_SOURCES, type SalesSource, salesSource } from '../helpers/sales-etl.ts';
 
 const DATE = '2024-01-15';
 const NO_DEFECTS = { nullRegions: 0, duplicateIds: 0, negativeAmounts: 0, messyProducts: 0 };
+
+/** The rows sales_etl's generator makes for `source`, as ingestion runs it. */
+const generateRows = (source: SalesSource, request: GenerateRequest): CsvTable =>
+  generateTable(source, salesSource(source), request);
 
 async function collect(
   table: CsvTable,
@@ -34,10 +39,10 @@ const strippedTitle = (text: string) =>
     .toLowerCase()
     .replace(/\b[a-z]/g, (c) => c.toUpperCase());
 
-describe('generateRows: transactions', () => {
+describe('sales_etl generator: transactions', () => {
   it("writes the seed's columns and value formats for the run's date", async () => {
     const { header, rows } = await collect(
-      generateRows('transactions', { date: DATE, records: 500, defects: NO_DEFECTS }),
+      generateRows('transactions', { date: DATE, records: 500, options: NO_DEFECTS }),
     );
     expect(header).toEqual([
       'transaction_id',
@@ -69,16 +74,19 @@ describe('generateRows: transactions', () => {
     }
   });
 
-  it('streams in batches of 2048 rows', async () => {
+  it('streams in batches of 512 rows, or of the size asked for', async () => {
     const { rows, batchSizes } = await collect(generateRows('transactions', { date: DATE, records: 5000 }));
     expect(rows).toHaveLength(5000);
-    expect(batchSizes).toEqual([2048, 2048, 904]);
+    expect(batchSizes).toEqual([...Array.from({ length: 9 }, () => 512), 392]);
+    const large = await collect(generateRows('transactions', { date: DATE, records: 5000, batchSize: 2048 }));
+    expect(large.batchSizes).toEqual([2048, 2048, 904]);
+    expect(large.rows).toEqual(rows);
   });
 
   it('defaults to 1000 records with the default defect rates, each an exact count', async () => {
     const { rows } = await collect(generateRows('transactions', { date: DATE }));
     expect(rows).toHaveLength(1000);
-    expect(defectCounts(1000, defectRatesSchema.parse({}))).toEqual({
+    expect(defectCounts(1000, defectRates(defectOptions.parse({})))).toEqual({
       nullRegions: 20,
       duplicateIds: 10,
       negativeAmounts: 5,
@@ -95,10 +103,11 @@ describe('generateRows: transactions', () => {
     for (const row of messy) expect(PRODUCTS).toContain(strippedTitle(row[3] as string));
   });
 
-  it("is the seed's generator with only nullRegions set: 2% empty regions and nothing else spoiled", async () => {
-    const { rows } = await collect(
-      generateRows('transactions', { date: DATE, defects: { ...NO_DEFECTS, nullRegions: 0.02 } }),
-    );
+  it.each([
+    ['only nullRegions set', { ...NO_DEFECTS, nullRegions: 0.02 }],
+    ['defects=none', { defects: 'none' }],
+  ])("is the seed's generator with %s: 2%% empty regions and nothing else spoiled", async (_, options) => {
+    const { rows } = await collect(generateRows('transactions', { date: DATE, options }));
     expect(rows.filter((row) => row[6] === '')).toHaveLength(20);
     expect(new Set(rows.map((row) => row[0])).size).toBe(1000);
     expect(rows.every((row) => Number(row[4]) > 0)).toBe(true);
@@ -106,9 +115,9 @@ describe('generateRows: transactions', () => {
   });
 
   it('draws each defect from its own stream: changing one rate changes only its column', async () => {
-    const clean = await collect(generateRows('transactions', { date: DATE, defects: NO_DEFECTS }));
+    const clean = await collect(generateRows('transactions', { date: DATE, options: NO_DEFECTS }));
     const withNulls = await collect(
-      generateRows('transactions', { date: DATE, defects: { ...NO_DEFECTS, nullRegions: 0.1 } }),
+      generateRows('transactions', { date: DATE, options: { ...NO_DEFECTS, nullRegions: 0.1 } }),
     );
     const changed = withNulls.rows.filter((row, i) => row.join() !== clean.rows[i]?.join());
     expect(changed).toHaveLength(100);
@@ -134,13 +143,20 @@ describe('generateRows: transactions', () => {
     expect(() => generateRows('transactions', { date: DATE, records: -1 })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTIONS' }),
     );
-    expect(() => generateRows('transactions', { date: DATE, defects: { nullRegions: 1.5 } })).toThrow(
+    expect(() => generateRows('transactions', { date: DATE, options: { nullRegions: 1.5 } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS', location: { source: 'transactions' } }),
+    );
+    // Options are the generator's own: a misspelt rate, or options for a generator without any.
+    expect(() => generateRows('transactions', { date: DATE, options: { nullRegion: 0.1 } })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+    );
+    expect(() => generateRows('products', { date: DATE, options: { nullRegions: 0.1 } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS', location: { source: 'products' } }),
     );
   });
 });
 
-describe('generateRows: dimensions', () => {
+describe('sales_etl generator: dimensions', () => {
   it("writes the seed's customers: ids from CUST1000, weighted segments, join dates, lifetime values", async () => {
     const { header, rows } = await collect(generateRows('customers', { date: DATE }));
     expect(header).toEqual(['customer_id', 'customer_name', 'segment', 'join_date', 'lifetime_value']);
@@ -173,19 +189,16 @@ describe('generateRows: dimensions', () => {
     ]);
   });
 
-  it.each(['transactions', 'customers', 'products'] as const)(
-    'generates %s rows that pass validation for their date',
-    async (source) => {
-      const summary = await validateTable(generateRows(source, { date: DATE }), SOURCES[source], {
-        date: DATE,
-      });
-      expect(summary.valid).toBe(true);
-      expect(summary.rowCount).toBe(source === 'products' ? 5 : 1000);
-      expect(summary.columnCount).toBe(Object.keys(SOURCES[source].schema).length);
-      // Empty regions are the only nulls, and region is not a required column.
-      expect(summary.warnings).toEqual([]);
-    },
-  );
+  it.each(SALES_SOURCES)('generates %s rows that pass validation for their date', async (source) => {
+    const summary = await validateTable(generateRows(source, { date: DATE }), source, salesSource(source), {
+      date: DATE,
+    });
+    expect(summary.valid).toBe(true);
+    expect(summary.rowCount).toBe(source === 'products' ? 5 : 1000);
+    expect(summary.columnCount).toBe(Object.keys(salesSource(source).schema).length);
+    // Empty regions are the only nulls, and region is not a required column.
+    expect(summary.warnings).toEqual([]);
+  });
 });
 
 describe('roundHalfEven', () => {

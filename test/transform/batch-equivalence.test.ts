@@ -3,8 +3,8 @@ import { ingestSource } from '../../src/lib/ingest/ingest.ts';
 import { DEFAULT_BATCH } from '../../src/lib/lake/csv.ts';
 import type { DataLake } from '../../src/lib/lake/data-lake.ts';
 import { runQualityChecks } from '../../src/lib/quality/run-checks.ts';
-import { transformDate } from '../../src/lib/transform/transform.ts';
 import { customersCsv, PRODUCTS_CSV, transactionsCsv } from '../helpers/messy-csv.ts';
+import { SALES_ETL, type SalesSource, salesEtl, salesSuite, transformSales } from '../helpers/sales-etl.ts';
 import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
 
 const DATE = '2024-03-10';
@@ -26,9 +26,10 @@ async function land(lake: DataLake, rows: number): Promise<void> {
     await lake.storage.put(`inbox/${source}.csv`, text);
     await ingestSource({
       lake,
+      pipeline: salesEtl,
       runId: 'run',
       date: DATE,
-      source: source as 'transactions',
+      source: source as SalesSource,
       input: { kind: 'lake', key: `inbox/${source}.csv` },
     });
   }
@@ -36,10 +37,17 @@ async function land(lake: DataLake, rows: number): Promise<void> {
 
 /** The transform's and the quality check's outputs with `batchSize` rows per batch. */
 async function outputs(lake: DataLake, batchSize: number) {
-  const result = await transformDate({ lake, runId: 'run', date: DATE, batchSize });
+  const result = await transformSales(lake, DATE, { runId: 'run', batchSize });
   const objects: string[] = [];
   for (const ref of Object.values(result.outputs)) objects.push((await lake.storage.get(ref.key)).toString());
-  const { report } = await runQualityChecks({ lake, runId: 'run', date: DATE, suite: 'notebook', batchSize });
+  const { report } = await runQualityChecks({
+    lake,
+    pipeline: SALES_ETL,
+    runId: 'run',
+    date: DATE,
+    suite: salesSuite('notebook'),
+    batchSize,
+  });
   return { result, objects, report: { ...report, timestamp: '' } };
 }
 
@@ -50,7 +58,7 @@ describe('batches do not change the results', () => {
     async (rows) => {
       await land(temp.lake, rows);
       const single = await outputs(temp.lake, Number.MAX_SAFE_INTEGER);
-      expect((single.result.metrics.clean as Record<string, number>).initial_rows).toBe(rows);
+      expect(single.result.metrics.read?.rows).toBe(rows);
       for (const batchSize of [7, DEFAULT_BATCH]) {
         const batched = await outputs(temp.lake, batchSize);
         expect(batched.objects, `batches of ${batchSize}`).toEqual(single.objects);

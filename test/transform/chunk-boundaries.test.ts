@@ -3,14 +3,21 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestSource } from '../../src/lib/ingest/ingest.ts';
 import { DataLake } from '../../src/lib/lake/data-lake.ts';
-import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { LocalStorage } from '../../src/lib/lake/local-storage.ts';
 import type { InputSpec } from '../../src/lib/pipeline/jobs.ts';
 import { runQualityChecks } from '../../src/lib/quality/run-checks.ts';
-import type { SourceName } from '../../src/lib/sources/definitions.ts';
-import { transformDate } from '../../src/lib/transform/transform.ts';
 import { ChunkingStorage } from '../helpers/chunking-storage.ts';
 import { customersCsv, PRODUCTS_CSV, transactionsCsv } from '../helpers/messy-csv.ts';
+import {
+  cleanCounts,
+  datasetKey,
+  SALES_ETL,
+  SALES_SOURCES,
+  type SalesSource,
+  salesEtl,
+  salesSuite,
+  transformSales,
+} from '../helpers/sales-etl.ts';
 import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
 
 const DATE = '2024-03-10';
@@ -18,31 +25,34 @@ const ROWS = 24_000;
 const WHOLE = Number.MAX_SAFE_INTEGER;
 
 /** Everything a run writes, as comparable values (times and the input's own description left out). */
-async function pipeline(lake: DataLake, inputs: Record<SourceName, InputSpec>, batchSize?: number) {
+async function pipeline(lake: DataLake, inputs: Record<SalesSource, InputSpec>, batchSize?: number) {
   const landed: Record<string, unknown> = {};
-  for (const source of ['transactions', 'customers', 'products'] as const) {
-    const result = await ingestSource({ lake, runId: 'run', date: DATE, source, input: inputs[source] });
+  for (const source of SALES_SOURCES) {
+    const result = await ingestSource({
+      lake,
+      pipeline: salesEtl,
+      runId: 'run',
+      date: DATE,
+      source,
+      input: inputs[source],
+    });
     landed[source] = {
       ref: result.landing,
       warnings: result.warnings,
       bytes: (await lake.storage.get(result.landing.key)).toString('utf8'),
     };
   }
-  const transformed = await transformDate({
-    lake,
-    runId: 'run',
-    date: DATE,
-    ...(batchSize ? { batchSize } : {}),
-  });
+  const transformed = await transformSales(lake, DATE, { runId: 'run', ...(batchSize ? { batchSize } : {}) });
   const outputs: Record<string, string> = {};
   for (const ref of Object.values(transformed.outputs)) {
     outputs[ref.key] = (await lake.storage.get(ref.key)).toString('utf8');
   }
   const { report } = await runQualityChecks({
     lake,
+    pipeline: SALES_ETL,
     runId: 'run',
     date: DATE,
-    suite: 'notebook',
+    suite: salesSuite('notebook'),
     ...(batchSize ? { batchSize } : {}),
   });
   return { landed, transformed, outputs, report: { ...report, timestamp: '' } };
@@ -60,12 +70,12 @@ describe('streaming across chunk boundaries: ingest → transform → quality', 
       customers: customersCsv(),
       products: PRODUCTS_CSV,
     };
-    const specs = {} as Record<SourceName, InputSpec>;
+    const specs = {} as Record<SalesSource, InputSpec>;
     for (const [source, text] of Object.entries(files)) {
       const file = path.join(temp.dir, `${source}-input.csv`);
       await writeFile(file, text);
       // Streamed: the real file in its read chunks; lake objects in odd sizes, down to single bytes.
-      specs[source as SourceName] = { kind: 'file', path: file };
+      specs[source as SalesSource] = { kind: 'file', path: file };
       await temp.lake.storage.put(`inbox/${source}.csv`, text);
     }
     const streamedLake = new DataLake(
@@ -89,7 +99,7 @@ describe('streaming across chunk boundaries: ingest → transform → quality', 
 
   afterAll(() => temp.cleanup());
 
-  it('writes byte-identical landing, processed objects and quality report', () => {
+  it('writes byte-identical landing objects, datasets and quality report', () => {
     expect(streamed.landed).toEqual(whole.landed);
     expect(Object.keys(streamed.outputs)).toEqual(Object.keys(whole.outputs));
     expect(streamed.outputs).toEqual(whole.outputs);
@@ -110,8 +120,8 @@ describe('streaming across chunk boundaries: ingest → transform → quality', 
   });
 
   it('carries quoted fields through cleaning, enrichment and the summary', () => {
-    const enriched = streamed.outputs[lakeKeys.enriched(DATE)] as string;
-    const clean = streamed.transformed.metrics.clean as Record<string, number>;
+    const enriched = streamed.outputs[datasetKey('enriched', DATE)] as string;
+    const clean = cleanCounts(streamed.transformed.metrics);
     expect(clean.initial_rows).toBe(ROWS);
     expect(clean.after_dedup).toBeLessThan(ROWS);
     expect(clean.invalid_amounts_removed).toBeGreaterThan(0);
@@ -120,7 +130,7 @@ describe('streaming across chunk boundaries: ingest → transform → quality', 
     expect(enriched).toMatch(/,Gadget X,[^\n]*,"Electronics, small",120,/);
     expect(enriched).toContain(',"Gadget, Deluxe",');
     expect(enriched).toContain('"Services\nand more"');
-    const summary = streamed.outputs[lakeKeys.dailySummary(DATE)] as string;
+    const summary = streamed.outputs[datasetKey('daily_summary', DATE)] as string;
     expect(summary).toContain(`${DATE},"APAC\nSouth",Hardware,`);
     expect(streamed.report.row_count).toBe(clean.final_rows);
   });

@@ -1,43 +1,45 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataLake } from '../../src/lib/lake/data-lake.ts';
-import { lakeKeys } from '../../src/lib/lake/keys.ts';
-import { LocalStorage } from '../../src/lib/lake/local-storage.ts';
-import { transformDate } from '../../src/lib/transform/transform.ts';
+import type { DataLake } from '../../src/lib/lake/data-lake.ts';
+import { land, outputOf, readRecords, transformSales } from '../helpers/sales-etl.ts';
+import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
 
-// Every expectation here is worked out by hand from the seed's clean_transactions.
+// Every expectation here is worked out by hand from the seed's clean_transactions, which sales_etl's
+// definition spells as dedupe → fillNull → text → parse → derive → filter → write('cleaned').
 const DATE = '2024-01-20';
 const HEADER = 'transaction_id,timestamp,customer_id,product,quantity,unit_price,region,total_amount';
 const CUSTOMERS = 'customer_id,customer_name,segment,join_date,lifetime_value\nC1,One,Gold,2020-01-01,100\n';
 const PRODUCTS = 'product,category,cost,active\nWidget A,Hardware,25,True\n';
 
-let root: string | undefined;
+let temp: TempLake | undefined;
 afterEach(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-  root = undefined;
+  await temp?.cleanup();
+  temp = undefined;
 });
 
 async function lakeWith(transactions: string[], header = HEADER): Promise<DataLake> {
-  root = await mkdtemp(path.join(tmpdir(), 'transform-clean-'));
-  const lake = new DataLake(new LocalStorage(root));
-  await lake.storage.put(lakeKeys.landing('transactions', DATE), `${[header, ...transactions].join('\n')}\n`);
-  await lake.storage.put(lakeKeys.landing('customers', DATE), CUSTOMERS);
-  await lake.storage.put(lakeKeys.landing('products', DATE), PRODUCTS);
+  await temp?.cleanup();
+  temp = await createTempLake();
+  const { lake } = temp;
+  await land(lake, 'transactions', DATE, `${[header, ...transactions].join('\n')}\n`);
+  await land(lake, 'customers', DATE, CUSTOMERS);
+  await land(lake, 'products', DATE, PRODUCTS);
   return lake;
 }
 
 /** Runs the transform and returns the cleaned rows as records. */
-async function clean(transactions: string[]) {
-  const lake = await lakeWith(transactions);
-  const result = await transformDate({ lake, runId: 'test', date: DATE });
-  const { header, rows } = await lake.readCsvRows(result.outputs.cleaned.key);
-  const records = rows.map((row) => Object.fromEntries(header.map((name, i) => [name, row[i]])));
-  return { result, header, records };
+async function clean(transactions: string[], header = HEADER) {
+  const lake = await lakeWith(transactions, header);
+  const result = await transformSales(lake, DATE);
+  const key = outputOf(result, 'cleaned').key;
+  return {
+    result,
+    lake,
+    header: (await lake.readCsvRows(key)).header,
+    records: await readRecords(lake, key),
+  };
 }
 
-describe('transformDate: cleaning', () => {
+describe('sales_etl transform: cleaning', () => {
   it('appends date, hour, day_of_week, is_weekend to the transaction columns', async () => {
     const { header } = await clean([]);
     expect(header).toEqual([...HEADER.split(','), 'date', 'hour', 'day_of_week', 'is_weekend']);
@@ -57,13 +59,13 @@ describe('transformDate: cleaning', () => {
       ['T2', '6'],
       ['', '7'],
     ]);
-    expect(result.metrics.clean).toEqual({
-      initial_rows: 6,
-      after_dedup: 3,
-      null_regions_filled: 0,
-      invalid_amounts_removed: 1,
-      final_rows: 2,
-    });
+    // The seed's clean metrics (initial 6, after dedup 3, 0 regions filled, 1 negative removed, 2
+    // final), as the steps report them.
+    expect(result.metrics.read).toEqual({ rows: 6 });
+    expect(result.metrics.dedupe).toEqual({ removed: 3 });
+    expect(result.metrics.fill_null).toEqual({ filled_region: 0 });
+    expect(result.metrics.filter).toEqual({ removed: 1 });
+    expect(result.metrics.write_cleaned).toEqual({ rows: 2 });
   });
 
   it("fills null regions with 'Unknown', counted after dedup and before the negative filter", async () => {
@@ -76,7 +78,7 @@ describe('transformDate: cleaning', () => {
       'T5,2024-01-20 10:00:00,C1,Widget A,1,5,none,5',
     ]);
     expect(records.map((r) => r.region)).toEqual(['Unknown', 'Unknown', ' EU', 'none']);
-    expect(result.metrics.clean?.null_regions_filled).toBe(3);
+    expect(result.metrics.fill_null?.filled_region).toBe(3);
   });
 
   it('strips and title-cases product names as Python does; a null product stays null', async () => {
@@ -124,7 +126,7 @@ describe('transformDate: cleaning', () => {
       'T4,2024-01-20 10:00:00,C1,Widget A,1,5,EU,-inf',
     ]);
     expect(records.map((r) => r.transaction_id)).toEqual(['T2', 'T3']);
-    expect(result.metrics.clean?.invalid_amounts_removed).toBe(2);
+    expect(result.metrics.filter?.removed).toBe(2);
   });
 
   it('passes the fields it does not compute through as written', async () => {
@@ -142,7 +144,7 @@ describe('transformDate: cleaning', () => {
       'T1,2024-01-20 10:00:00,C1,Widget A,1,5,EU,5',
       'T1,2024-01-20 10:00:00,C1,Widget A,1,5,EU,five',
     ]);
-    await expect(transformDate({ lake, runId: 'test', date: DATE })).rejects.toMatchObject({
+    await expect(transformSales(lake, DATE)).rejects.toMatchObject({
       code: 'INVALID_NUMBER',
       location: { row: 2, column: 'total_amount' },
     });
@@ -153,7 +155,7 @@ describe('transformDate: cleaning', () => {
     ['T1,2024-01-20 10:00:00,C1,Widget A,x,5,EU,5', 'INVALID_NUMBER'],
   ])('refuses %j with %s', async (row, code) => {
     const lake = await lakeWith([row]);
-    await expect(transformDate({ lake, runId: 'test', date: DATE })).rejects.toMatchObject({
+    await expect(transformSales(lake, DATE)).rejects.toMatchObject({
       code,
       location: { row: 1 },
     });
@@ -164,7 +166,7 @@ describe('transformDate: cleaning', () => {
       'T1,2024-01-20 10:00:00+01:00,C1,Widget A,1,5,EU,5',
       'T2,2024-01-20 10:00:00,C1,Widget A,1,5,EU,5',
     ]);
-    await expect(transformDate({ lake, runId: 'test', date: DATE })).rejects.toMatchObject({
+    await expect(transformSales(lake, DATE)).rejects.toMatchObject({
       code: 'MIXED_TIMEZONES',
       location: { row: 2 },
     });
@@ -178,16 +180,31 @@ describe('transformDate: cleaning', () => {
     expect(records).toHaveLength(1);
   });
 
-  it('refuses missing columns and columns the transform would add', async () => {
+  it('refuses missing columns and columns a lookup would add', async () => {
     let lake = await lakeWith([], 'transaction_id,timestamp,customer_id,product,quantity,total_amount');
-    await expect(transformDate({ lake, runId: 'test', date: DATE })).rejects.toMatchObject({
+    await expect(transformSales(lake, DATE)).rejects.toMatchObject({
       code: 'MISSING_COLUMN',
       location: { column: 'region' },
     });
-    await rm(root as string, { recursive: true, force: true });
-    lake = await lakeWith([], `${HEADER},profit`);
-    await expect(transformDate({ lake, runId: 'test', date: DATE })).rejects.toMatchObject({
+    lake = await lakeWith([], `${HEADER},segment`);
+    await expect(transformSales(lake, DATE)).rejects.toMatchObject({
       code: 'COLUMN_CONFLICT',
+      location: { source: 'transactions', column: 'segment' },
     });
+  });
+
+  it('replaces a derived column the input already has, in its place, as pandas assigns', async () => {
+    const { lake, result, header, records } = await clean(
+      ['T1,2024-01-20 10:00:00,C1,Widget A,2,25,EU,60,old,x'],
+      `${HEADER},profit,date`,
+    );
+    expect(header).toEqual([...HEADER.split(','), 'profit', 'date', 'hour', 'day_of_week', 'is_weekend']);
+    expect(records.map((r) => [r.profit, r.date])).toEqual([['old', '2024-01-20']]);
+    const enriched = await readRecords(lake, outputOf(result, 'enriched').key);
+    // profit = 60 - 25 * 2 = 10, in the input's profit column; no second profit column.
+    expect(
+      (await lake.readCsvRows(outputOf(result, 'enriched').key)).header.filter((c) => c === 'profit'),
+    ).toHaveLength(1);
+    expect(enriched.map((r) => [r.profit, r.date, r.profit_margin])).toEqual([['10', '2024-01-20', '16.67']]);
   });
 });

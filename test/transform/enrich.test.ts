@@ -1,15 +1,12 @@
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataLake } from '../../src/lib/lake/data-lake.ts';
-import { lakeKeys } from '../../src/lib/lake/keys.ts';
-import { LocalStorage } from '../../src/lib/lake/local-storage.ts';
-import { transformDate } from '../../src/lib/transform/transform.ts';
+import { land, outputOf, readRecords, transformSales } from '../helpers/sales-etl.ts';
+import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
 
-// Worked out by hand from the seed's enrich_transactions and create_daily_summary.
+// Worked out by hand from the seed's enrich_transactions and create_daily_summary, which sales_etl's
+// definition spells as lookup/fillNull/derive → write('enriched') → aggregate/derive → write('daily_summary').
 const DATE = '2024-01-20';
 const HEADER = 'transaction_id,timestamp,customer_id,product,quantity,unit_price,region,total_amount';
 const CUSTOMERS = [
@@ -27,10 +24,10 @@ const PRODUCTS = [
   'Free Thing,Promo,,True',
 ].join('\n');
 
-let root: string | undefined;
+let temp: TempLake | undefined;
 afterEach(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-  root = undefined;
+  await temp?.cleanup();
+  temp = undefined;
 });
 
 async function lakeWith(
@@ -38,33 +35,30 @@ async function lakeWith(
   customers = CUSTOMERS,
   products = PRODUCTS,
 ): Promise<DataLake> {
-  root = await mkdtemp(path.join(tmpdir(), 'transform-enrich-'));
-  const lake = new DataLake(new LocalStorage(root));
-  await lake.storage.put(lakeKeys.landing('transactions', DATE), `${[HEADER, ...transactions].join('\n')}\n`);
-  await lake.storage.put(lakeKeys.landing('customers', DATE), `${customers}\n`);
-  await lake.storage.put(lakeKeys.landing('products', DATE), `${products}\n`);
+  await temp?.cleanup();
+  temp = await createTempLake();
+  const { lake } = temp;
+  await land(lake, 'transactions', DATE, `${[HEADER, ...transactions].join('\n')}\n`);
+  await land(lake, 'customers', DATE, `${customers}\n`);
+  await land(lake, 'products', DATE, `${products}\n`);
   return lake;
-}
-
-async function records(lake: DataLake, key: string) {
-  const { header, rows } = await lake.readCsvRows(key);
-  return rows.map((row) => Object.fromEntries(header.map((name, i) => [name, row[i] as string])));
 }
 
 async function enrich(transactions: string[]) {
   const lake = await lakeWith(transactions);
-  const result = await transformDate({ lake, runId: 'test', date: DATE });
+  const result = await transformSales(lake, DATE);
+  const enrichedKey = outputOf(result, 'enriched').key;
   return {
     result,
-    enriched: await records(lake, result.outputs.enriched.key),
-    summary: await records(lake, result.outputs.summary.key),
-    header: (await lake.readCsvRows(result.outputs.enriched.key)).header,
+    enriched: await readRecords(lake, enrichedKey),
+    summary: await readRecords(lake, outputOf(result, 'daily_summary').key),
+    header: (await lake.readCsvRows(enrichedKey)).header,
   };
 }
 
 const pick = (record: Record<string, string>, ...names: string[]) => names.map((name) => record[name]);
 
-describe('transformDate: enrichment', () => {
+describe('sales_etl transform: enrichment', () => {
   it('appends segment, lifetime_value, category, cost, profit, profit_margin after the cleaned columns', async () => {
     const { header, enriched } = await enrich(['T1,2024-01-20 10:00:00,C1,widget a,2,25.5,EU,51']);
     expect(header.slice(-10)).toEqual([
@@ -103,8 +97,11 @@ describe('transformDate: enrichment', () => {
       ['Unknown', '7'],
       ['Gold', '100.5'],
     ]);
-    // The seed counts segment != 'Unknown', so a customer whose segment is 'Unknown' is not "matched".
-    expect(result.metrics.enrich?.customers_matched).toBe(1);
+    // The seed counted segment != 'Unknown' (1 here). The steps count what they did: C2 and C3 are
+    // in the snapshot (3 matched, C9 not), and two segments (C9's, C2's null) were filled.
+    expect(result.metrics.lookup_customers).toEqual({ matched: 3, unmatched: 1 });
+    expect(result.metrics.fill_null_2).toEqual({ filled_segment: 2, filled_lifetime_value: 2 });
+    expect(enriched.filter((r) => r.segment !== 'Unknown')).toHaveLength(1);
   });
 
   it('joins a null customer id to a null-key customer row, as pandas merge does', async () => {
@@ -130,8 +127,10 @@ describe('transformDate: enrichment', () => {
       ['Electronics', '120.0', '0.5', '0.41'],
       ['Hardware', '25', '15', '16.67'],
     ]);
-    // notna(category): the unknown product and Widget C (null category) do not count.
-    expect(result.metrics.enrich?.products_matched).toBe(3);
+    // The seed counted notna(category): 3. The lookup counts joined rows: Widget C (null category)
+    // is in the catalog, the unknown product is not.
+    expect(result.metrics.lookup_products).toEqual({ matched: 4, unmatched: 1 });
+    expect(enriched.filter((r) => r.category !== '')).toHaveLength(3);
   });
 
   it('gives an infinite or empty margin for zero amounts and empty profit for null inputs', async () => {
@@ -151,13 +150,12 @@ describe('transformDate: enrichment', () => {
 
   it('refuses duplicate dimension keys, which would fan out the join', async () => {
     let lake = await lakeWith([], `${CUSTOMERS}\nC1,Again,Silver,2020-01-01,1`);
-    await expect(transformDate({ lake, runId: 'test', date: DATE })).rejects.toMatchObject({
+    await expect(transformSales(lake, DATE)).rejects.toMatchObject({
       code: 'DUPLICATE_KEY',
       location: { source: 'customers', row: 5 },
     });
-    await rm(root as string, { recursive: true, force: true });
     lake = await lakeWith([], CUSTOMERS, `${PRODUCTS}\n,A,1,True\nNA,B,2,True`);
-    await expect(transformDate({ lake, runId: 'test', date: DATE })).rejects.toMatchObject({
+    await expect(transformSales(lake, DATE)).rejects.toMatchObject({
       code: 'DUPLICATE_KEY',
       location: { source: 'products', column: 'product' },
     });
@@ -183,9 +181,9 @@ describe('transformDate: enrichment', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    await expect(
-      transformDate({ lake: new DataLake(storage), runId: 'test', date: DATE }),
-    ).rejects.toMatchObject({ code: 'DUPLICATE_KEY' });
+    await expect(transformSales(new DataLake(storage), DATE)).rejects.toMatchObject({
+      code: 'DUPLICATE_KEY',
+    });
     expect(opened).toHaveLength(3);
     await Promise.all(opened.map((stream) => (stream.destroyed ? undefined : once(stream, 'close'))));
     expect(opened.every((stream) => stream.destroyed)).toBe(true);
@@ -193,16 +191,16 @@ describe('transformDate: enrichment', () => {
 
   it('refuses a product cost that is not a number', async () => {
     const lake = await lakeWith([], CUSTOMERS, `${PRODUCTS}\nOdd,Hardware,cheap,True`);
-    await expect(transformDate({ lake, runId: 'test', date: DATE })).rejects.toMatchObject({
+    await expect(transformSales(lake, DATE)).rejects.toMatchObject({
       code: 'INVALID_NUMBER',
       location: { column: 'cost', row: 5 },
     });
   });
 });
 
-describe('transformDate: daily summary', () => {
+describe('sales_etl transform: daily summary', () => {
   it('groups by date, region, category, drops null keys and sorts by them', async () => {
-    const { summary, result } = await enrich([
+    const { summary, enriched, result } = await enrich([
       'T1,2024-01-20 10:00:00,C1,Widget A,2,25,US-East,60',
       'T2,2024-01-20 11:00:00,C2,Widget A,1,25,US-East,30.5',
       'T3,2024-01-20 12:00:00,C1,Widget A,3,25,US-East,80',
@@ -221,14 +219,20 @@ describe('transformDate: daily summary', () => {
       // The null id is not counted, its customer is; avg = 195.5 / 3 = 65.1666.. -> 65.17.
       ['2024-01-20', 'US-East', 'Hardware', '3', '3', '7', '195.5', '20.5', '65.17'],
     ]);
-    // Totals cover every enriched row, grouped or not (the unknown product, NaT).
-    expect(result.metrics.aggregate).toEqual({ total_revenue: 370.5, total_profit: 40.5, unique_dates: 2 });
+    // The seed's totals (revenue 370.5, profit 40.5 over every enriched row, 2 dates) are no longer
+    // metrics: the aggregate counts its groups and the rows left out for a null key (T5's unknown
+    // product, T6's NaT, T8's null category). The totals are still those of the enriched rows.
+    expect(result.metrics.aggregate).toEqual({ groups: 3, rows_without_key: 3 });
+    const total = (column: string) => enriched.reduce((sum, r) => sum + (Number(r[column]) || 0), 0);
+    expect(total('total_amount')).toBeCloseTo(370.5, 9);
+    expect(total('profit')).toBeCloseTo(40.5, 9);
+    expect(new Set(enriched.map((r) => r.date).filter((date) => date !== '')).size).toBe(2);
   });
 
   it('writes only the header for a day without transactions', async () => {
     const { summary, result } = await enrich([]);
     expect(summary).toEqual([]);
-    expect(result.outputs.summary.rows).toBe(0);
-    expect(result.metrics.aggregate).toEqual({ total_revenue: 0, total_profit: 0, unique_dates: 0 });
+    expect(outputOf(result, 'daily_summary').rows).toBe(0);
+    expect(result.metrics.aggregate).toEqual({ groups: 0, rows_without_key: 0 });
   });
 });

@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataLake } from '../../src/lib/lake/data-lake.ts';
-import { lakeKeys } from '../../src/lib/lake/keys.ts';
-import { LocalStorage } from '../../src/lib/lake/local-storage.ts';
-import { transformDate } from '../../src/lib/transform/transform.ts';
+import type { DataLake } from '../../src/lib/lake/data-lake.ts';
+import {
+  datasetKey,
+  land as landIn,
+  landingKey,
+  landingMetaKey,
+  outputOf,
+  SALES_DATASETS,
+  type SalesSource,
+  transformSales,
+} from '../helpers/sales-etl.ts';
+import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
 
 const HEADER = 'transaction_id,timestamp,customer_id,product,quantity,unit_price,region,total_amount';
 const TRANSACTIONS = `${HEADER}\nT1,2024-01-20 10:00:00,C1,Widget A,2,25,EU,60\n`;
@@ -15,27 +20,23 @@ const customers = (segment: string) =>
 const PRODUCTS = 'product,category,cost,active\nWidget A,Hardware,25,True\n';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
-let root: string;
+let temp: TempLake;
 let lake: DataLake;
 beforeEach(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'transform-inputs-'));
-  lake = new DataLake(new LocalStorage(root));
+  temp = await createTempLake();
+  lake = temp.lake;
 });
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+afterEach(() => temp.cleanup());
 
-async function land(source: string, date: string, text: string) {
-  await lake.storage.put(lakeKeys.landing(source, date), text);
-}
+const land = (source: SalesSource, date: string, text: string) => landIn(lake, source, date, text);
 
 async function segmentOf(date: string): Promise<string | undefined> {
-  const result = await transformDate({ lake, runId: 'test', date });
-  const { header, rows } = await lake.readCsvRows(result.outputs.enriched.key);
+  const result = await transformSales(lake, date);
+  const { header, rows } = await lake.readCsvRows(outputOf(result, 'enriched').key);
   return rows[0]?.[header.indexOf('segment')];
 }
 
-describe('transformDate: inputs', () => {
+describe('sales_etl transform: inputs', () => {
   it('joins the latest dimension snapshot at or before the run date, never a later one', async () => {
     await land('transactions', '2024-01-20', TRANSACTIONS);
     await land('transactions', '2024-01-14', TRANSACTIONS);
@@ -51,7 +52,7 @@ describe('transformDate: inputs', () => {
     await land('transactions', '2024-01-20', TRANSACTIONS);
     await land('customers', '2024-01-25', customers('Gold'));
     await land('products', '2024-01-01', PRODUCTS);
-    const error = await transformDate({ lake, runId: 'test', date: '2024-01-20' }).catch((e: unknown) => e);
+    const error = await transformSales(lake, '2024-01-20').catch((e: unknown) => e);
     expect(error).toMatchObject({
       name: 'InputError',
       code: 'MISSING_INPUT',
@@ -63,20 +64,27 @@ describe('transformDate: inputs', () => {
   it("fails with MISSING_INPUT when the date's transactions were not landed", async () => {
     await land('customers', '2024-01-20', customers('Gold'));
     await land('products', '2024-01-20', PRODUCTS);
-    await expect(transformDate({ lake, runId: 'test', date: '2024-01-20' })).rejects.toMatchObject({
+    await expect(transformSales(lake, '2024-01-20')).rejects.toMatchObject({
       code: 'MISSING_INPUT',
-      location: { source: 'transactions', key: lakeKeys.landing('transactions', '2024-01-20') },
+      location: { source: 'transactions', key: landingKey('transactions', '2024-01-20') },
     });
+  });
+
+  it("reads only its own pipeline's landing objects", async () => {
+    // The same files under another pipeline's namespace (and the old, unnamespaced keys) are not inputs.
+    for (const prefix of ['other_pipeline/', '']) {
+      await lake.storage.put(`${prefix}landing/transactions/date=2024-01-20/transactions.csv`, TRANSACTIONS);
+      await lake.storage.put(`${prefix}landing/customers/date=2024-01-20/customers.csv`, customers('Gold'));
+      await lake.storage.put(`${prefix}landing/products/date=2024-01-20/products.csv`, PRODUCTS);
+    }
+    await expect(transformSales(lake, '2024-01-20')).rejects.toMatchObject({ code: 'MISSING_INPUT' });
   });
 
   it('reads the landing keys it is given instead of looking for them', async () => {
     await lake.storage.put('elsewhere/tx.csv', TRANSACTIONS);
     await lake.storage.put('elsewhere/customers.csv', customers('Silver'));
     await lake.storage.put('elsewhere/products.csv', PRODUCTS);
-    const result = await transformDate({
-      lake,
-      runId: 'test',
-      date: '2024-01-20',
+    const result = await transformSales(lake, '2024-01-20', {
       landingKeys: {
         transactions: 'elsewhere/tx.csv',
         customers: 'elsewhere/customers.csv',
@@ -88,7 +96,9 @@ describe('transformDate: inputs', () => {
       'elsewhere/customers.csv',
       'elsewhere/products.csv',
     ]);
-    expect(result.metrics.enrich).toEqual({ customers_matched: 1, products_matched: 1 });
+    // The seed's { customers_matched: 1, products_matched: 1 }, as the lookups count.
+    expect(result.metrics.lookup_customers).toEqual({ matched: 1, unmatched: 0 });
+    expect(result.metrics.lookup_products).toEqual({ matched: 1, unmatched: 0 });
   });
 
   it("takes the inputs' rows, bytes and sha256 from their .meta.json, else computes them", async () => {
@@ -96,18 +106,18 @@ describe('transformDate: inputs', () => {
     await land('customers', '2024-01-20', customers('Gold'));
     await land('products', '2024-01-20', PRODUCTS);
     const meta = { rowCount: 41, bytes: 999, sha256: 'a'.repeat(64), source: 'transactions' };
-    await lake.writeJson(lakeKeys.landingMeta('transactions', '2024-01-20'), meta);
-    const result = await transformDate({ lake, runId: 'test', date: '2024-01-20' });
+    await lake.writeJson(landingMetaKey('transactions', '2024-01-20'), meta);
+    const result = await transformSales(lake, '2024-01-20');
     expect(result.inputs).toEqual([
-      { key: lakeKeys.landing('transactions', '2024-01-20'), rows: 41, bytes: 999, sha256: 'a'.repeat(64) },
+      { key: landingKey('transactions', '2024-01-20'), rows: 41, bytes: 999, sha256: 'a'.repeat(64) },
       {
-        key: lakeKeys.landing('customers', '2024-01-20'),
+        key: landingKey('customers', '2024-01-20'),
         rows: 1,
         bytes: customers('Gold').length,
         sha256: sha(customers('Gold')),
       },
       {
-        key: lakeKeys.landing('products', '2024-01-20'),
+        key: landingKey('products', '2024-01-20'),
         rows: 1,
         bytes: PRODUCTS.length,
         sha256: sha(PRODUCTS),
@@ -119,11 +129,12 @@ describe('transformDate: inputs', () => {
     await land('transactions', '2024-01-20', TRANSACTIONS);
     await land('customers', '2024-01-20', customers('Gold'));
     await land('products', '2024-01-20', PRODUCTS);
-    const { outputs } = await transformDate({ lake, runId: 'test', date: '2024-01-20' });
+    const { outputs } = await transformSales(lake, '2024-01-20');
+    expect(Object.keys(outputs)).toEqual([...SALES_DATASETS]);
     expect(Object.values(outputs).map((ref) => ref.key)).toEqual([
-      lakeKeys.cleaned('2024-01-20'),
-      lakeKeys.enriched('2024-01-20'),
-      lakeKeys.dailySummary('2024-01-20'),
+      'sales_etl/datasets/cleaned/date=2024-01-20/cleaned.csv',
+      'sales_etl/datasets/enriched/date=2024-01-20/enriched.csv',
+      'sales_etl/datasets/daily_summary/date=2024-01-20/daily_summary.csv',
     ]);
     for (const ref of Object.values(outputs)) {
       const bytes = await lake.storage.get(ref.key);
@@ -132,14 +143,14 @@ describe('transformDate: inputs', () => {
   });
 });
 
-describe('transformDate: all or nothing', () => {
+describe('sales_etl transform: all or nothing', () => {
   beforeEach(async () => {
     await land('customers', '2024-01-20', customers('Gold'));
     await land('products', '2024-01-20', PRODUCTS);
   });
 
   async function outputs(): Promise<(string | undefined)[]> {
-    const keys = [lakeKeys.cleaned, lakeKeys.enriched, lakeKeys.dailySummary].map((key) => key('2024-01-20'));
+    const keys = SALES_DATASETS.map((dataset) => datasetKey(dataset, '2024-01-20'));
     return Promise.all(
       keys.map(async (key) =>
         (await lake.storage.exists(key)) ? (await lake.storage.get(key)).toString() : undefined,
@@ -149,8 +160,9 @@ describe('transformDate: all or nothing', () => {
 
   it('leaves the outputs of an earlier run untouched when a later batch fails', async () => {
     await land('transactions', '2024-01-20', TRANSACTIONS);
-    await transformDate({ lake, runId: 'first', date: '2024-01-20' });
+    await transformSales(lake, '2024-01-20', { runId: 'first' });
     const before = await outputs();
+    expect(before.every((text) => text !== undefined)).toBe(true);
     const good = Array.from({ length: 50 }, (_, i) => `T${i},2024-01-20 10:00:00,C1,Widget A,1,25,EU,25`);
     await land(
       'transactions',
@@ -158,7 +170,7 @@ describe('transformDate: all or nothing', () => {
       `${HEADER}\n${good.join('\n')}\nT99,2024-01-20 10:00:00,C1,Widget A,1,25,EU,oops\n`,
     );
     await expect(
-      transformDate({ lake, runId: 'second', date: '2024-01-20', batchSize: 10 }),
+      transformSales(lake, '2024-01-20', { runId: 'second', batchSize: 10 }),
     ).rejects.toMatchObject({
       code: 'INVALID_NUMBER',
       location: { row: 51 },
@@ -170,14 +182,11 @@ describe('transformDate: all or nothing', () => {
     const rows = Array.from({ length: 100 }, (_, i) => `T${i},2024-01-20 10:00:00,C1,Widget A,1,25,EU,25`);
     await land('transactions', '2024-01-20', `${HEADER}\n${rows.join('\n')}\n`);
     const controller = new AbortController();
-    const run = transformDate({
-      lake,
-      runId: 'test',
-      date: '2024-01-20',
+    const run = transformSales(lake, '2024-01-20', {
       batchSize: 10,
       signal: controller.signal,
       onProgress: (progress) => {
-        if (progress.stage === 'transactions' && progress.rows >= 30) controller.abort(new Error('stop'));
+        if (progress.stage === 'rows' && progress.rows >= 30) controller.abort(new Error('stop'));
       },
     });
     await expect(run).rejects.toThrow('stop');
@@ -185,7 +194,7 @@ describe('transformDate: all or nothing', () => {
   });
 
   it('refuses an invalid date', async () => {
-    await expect(transformDate({ lake, runId: 'test', date: '2024-02-30' })).rejects.toMatchObject({
+    await expect(transformSales(lake, '2024-02-30')).rejects.toMatchObject({
       code: 'INVALID_DATE',
     });
   });

@@ -1,11 +1,9 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataLake } from '../../src/lib/lake/data-lake.ts';
-import { lakeKeys } from '../../src/lib/lake/keys.ts';
-import { LocalStorage } from '../../src/lib/lake/local-storage.ts';
-import { type TransformProgress, transformDate } from '../../src/lib/transform/transform.ts';
+import type { TransformProgress } from '../../src/lib/engine/run-transform.ts';
+import { cleanCounts, land, outputOf, transformSales } from '../helpers/sales-etl.ts';
+import { createTempLake } from '../helpers/temp-lake.ts';
 
 const DATE = '2024-01-20';
 const ROWS = 10_000;
@@ -47,34 +45,32 @@ function transactions(): string {
 }
 
 async function run(batchSize: number) {
-  const root = await mkdtemp(path.join(tmpdir(), 'transform-stream-'));
-  const lake = new DataLake(new LocalStorage(root));
-  await lake.storage.put(lakeKeys.landing('transactions', DATE), transactions());
+  const temp = await createTempLake();
+  const { lake } = temp;
+  await land(lake, 'transactions', DATE, transactions());
   const customers = Array.from({ length: 300 }, (_, i) => `CUST${1000 + i},C${i},Gold,2020-01-01,${i * 1.5}`);
-  await lake.storage.put(
-    lakeKeys.landing('customers', DATE),
+  await land(
+    lake,
+    'customers',
+    DATE,
     `customer_id,customer_name,segment,join_date,lifetime_value\n${customers.join('\n')}\n`,
   );
-  await lake.storage.put(
-    lakeKeys.landing('products', DATE),
+  await land(
+    lake,
+    'products',
+    DATE,
     'product,category,cost,active\nWidget A,Hardware,25,True\nWidget B,Hardware,45,True\nGadget X,Electronics,120,True\nGadget Y,Electronics,85,True\nService Z,Services,50,True\n',
   );
   const progress: TransformProgress[] = [];
-  const result = await transformDate({
-    lake,
-    runId: 'test',
-    date: DATE,
-    batchSize,
-    onProgress: (p) => progress.push(p),
-  });
+  const result = await transformSales(lake, DATE, { batchSize, onProgress: (p) => progress.push(p) });
   const objects = await Promise.all(
     Object.values(result.outputs).map(async (ref) => (await lake.storage.get(ref.key)).toString('utf8')),
   );
-  const staging = await readdir(path.join(root, '.staging')).catch(() => []);
-  return { root, result, objects, progress, staging };
+  const staging = await readdir(path.join(temp.dir, '.staging')).catch(() => []);
+  return { temp, result, objects, progress, staging };
 }
 
-describe('transformDate: streaming', () => {
+describe('sales_etl transform: streaming', () => {
   let many: Awaited<ReturnType<typeof run>>;
   let one: Awaited<ReturnType<typeof run>>;
   beforeAll(async () => {
@@ -82,7 +78,7 @@ describe('transformDate: streaming', () => {
     one = await run(1_000_000);
   });
   afterAll(async () => {
-    await Promise.all([many, one].map((r) => rm(r.root, { recursive: true, force: true })));
+    await Promise.all([many, one].map((r) => r?.temp.cleanup()));
   });
 
   it('writes the same objects batch by batch as in one batch', () => {
@@ -92,20 +88,20 @@ describe('transformDate: streaming', () => {
   });
 
   it('has cleaning to do and keeps every cleaned row through enrichment', () => {
-    const clean = many.result.metrics.clean as Record<string, number>;
+    const clean = cleanCounts(many.result.metrics);
     expect(clean.initial_rows).toBe(ROWS);
     expect(clean.after_dedup).toBeLessThan(ROWS);
     expect(clean.invalid_amounts_removed).toBeGreaterThan(0);
     expect(clean.null_regions_filled).toBeGreaterThan(0);
-    expect(many.result.outputs.enriched.rows).toBe(clean.final_rows);
-    expect(many.result.outputs.cleaned.rows).toBe(clean.final_rows);
+    expect(outputOf(many.result, 'enriched').rows).toBe(clean.final_rows);
+    expect(outputOf(many.result, 'cleaned').rows).toBe(clean.final_rows);
   });
 
   it('reports progress once per batch and leaves no staging files', () => {
-    const batches = many.progress.filter((p) => p.stage === 'transactions');
+    const batches = many.progress.filter((p) => p.stage === 'rows');
     expect(batches.map((p) => p.rows)).toEqual(Array.from({ length: 10 }, (_, i) => (i + 1) * 1000));
     expect(many.progress[0]).toEqual({ stage: 'dimensions', rows: 305 });
-    expect(many.progress.at(-1)?.stage).toBe('summary');
+    expect(many.progress.at(-1)?.stage).toBe('aggregates');
     expect(many.staging).toEqual([]);
   });
 });
