@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { WORKER_HEAP_LIMIT_MB } from '../src/workers/spawn.ts';
+import { WORKER_HEAP_LIMIT_MB } from '../src/dev/worker-process.ts';
 
 /** The bench's options; see {@link USAGE}. */
 export interface BenchArgs {

@@ -1,7 +1,7 @@
 import type { InputSpec } from '../src/lib/pipeline/jobs.ts';
+import type { RunSpec } from '../src/lib/pipeline/lifecycle.ts';
 import { enqueueRuns, type Producer } from '../src/lib/pipeline/producer.ts';
 import type { RunRecord, StepRecord } from '../src/lib/pipeline/run-record.ts';
-import type { RunSpec } from '../src/lib/pipeline/run-spec.ts';
 import type { RunFollower } from '../src/producers/follow-runs.ts';
 import type { Dataset } from './dataset.ts';
 
@@ -29,11 +29,14 @@ export interface BackfillFigures {
   outputs: Record<string, string>;
 }
 
-/** The runs of a backfill: one per date, each ingesting that date's transactions file and the dimension files. */
+/**
+ * The runs of a backfill, of sales_etl: one per date, each ingesting that date's transactions file and
+ * the dimension files.
+ */
 export function backfillSpecs(dataset: Dataset, rerunTag: string): RunSpec[] {
   const file = (path: string): InputSpec => ({ kind: 'file', path });
   return dataset.dates.map((date) => ({
-    pipeline: 'bench',
+    pipeline: 'sales_etl',
     date,
     suite: 'notebook',
     rerunTag,

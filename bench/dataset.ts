@@ -2,9 +2,12 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import salesEtl from '../pipelines/sales_etl/pipeline.ts';
+import { generateTable } from '../src/lib/ingest/generate.ts';
 import { formatCsvRows } from '../src/lib/lake/csv.ts';
-import type { SourceName } from '../src/lib/sources/definitions.ts';
-import { generateRows } from '../src/lib/sources/generator.ts';
+
+/** The bench runs the repository's notebook pipeline, sales_etl; these are its sources. */
+type SourceName = 'transactions' | 'customers' | 'products';
 
 /** The bench's input: CSV files on disk, as a user would hand them over. */
 export interface Dataset {
@@ -39,8 +42,8 @@ export function datesFrom(start: string, count: number): string[] {
 }
 
 /**
- * Generates the input (or reuses it from `.bench/`): per date a transactions file from the product's
- * own seeded generator (with its default defects: duplicates, negative amounts, null regions, messy
+ * Generates the input (or reuses it from `.bench/`): per date a transactions file from sales_etl's own
+ * seeded generator (with its default defects: duplicates, negative amounts, null regions, messy
  * product names), one customers file and one products file. A manifest written last marks it complete,
  * so an interrupted generation is redone, not reused.
  */
@@ -88,7 +91,9 @@ async function writeSource(
   source: SourceName,
   options: { date: string; records?: number; seed: number },
 ): Promise<void> {
-  const table = generateRows(source, { ...options, batchSize: 8192 });
+  const definition = salesEtl.sources[source];
+  if (!definition) throw new Error(`sales_etl has no source ${source}`);
+  const table = generateTable(source, definition, { ...options, batchSize: 8192 });
   const out = createWriteStream(file, { highWaterMark: 1024 * 1024 });
   out.write(formatCsvRows([table.header]));
   for await (const batch of table.batches) {

@@ -1,5 +1,5 @@
+import type { RunSpec } from '../src/lib/pipeline/lifecycle.ts';
 import { enqueueRuns, type Producer } from '../src/lib/pipeline/producer.ts';
-import type { RunSpec } from '../src/lib/pipeline/run-spec.ts';
 import type { RunFollower } from '../src/producers/follow-runs.ts';
 import { median } from './stats.ts';
 
@@ -14,22 +14,26 @@ export interface LatencyFigures {
   recordMedianMs: number;
 }
 
+/** The transactions generator's defect rates (its defaults); the dimension generators take no options. */
 const defects = { nullRegions: 0.02, duplicateIds: 0.01, negativeAmounts: 0.005, messyProducts: 0.05 };
 
-/** The seed's final pipeline run: 300 generated transactions, 100 customers, the products, suite `pipeline`. */
+/**
+ * The seed's final pipeline run, as a run of sales_etl: 300 generated transactions, 100 customers, the
+ * products, suite `pipeline`.
+ */
 export function notebookRun(tag: string): RunSpec {
-  const generate = (records?: number) => ({
+  const generate = (records?: number, options: Record<string, number> = {}) => ({
     kind: 'generate' as const,
     seed: 42,
-    defects,
+    options,
     ...(records === undefined ? {} : { records }),
   });
   return {
-    pipeline: 'bench_notebook',
+    pipeline: 'sales_etl',
     date: '2023-12-31',
     suite: 'pipeline',
     rerunTag: tag,
-    sources: { transactions: generate(300), customers: generate(100), products: generate() },
+    sources: { transactions: generate(300, defects), customers: generate(100), products: generate() },
   };
 }
 

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { redisAnswers, startPrivateRedis } from '../src/producers/local-redis.ts';
+import { redisAnswers, startPrivateRedis } from '../src/dev/local-redis.ts';
 import { parseBenchArgs, USAGE } from './args.ts';
 import {
   type ConfigurationFigures,

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startWorkerProcess, type WorkerProcess } from '../src/workers/spawn.ts';
+import { startWorkerProcess, type WorkerProcess } from '../src/dev/worker-process.ts';
 import { sum } from './stats.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
