@@ -2,6 +2,7 @@ import { loadConfig } from '../lib/config.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { enqueueRuns, openProducer } from '../lib/pipeline/producer.ts';
 import { parseEnqueueArgs } from './enqueue-args.ts';
+import { exitOnSignal } from './exit-on-signal.ts';
 import { RunFollower } from './follow-runs.ts';
 import { formatRunSummary } from './summary-table.ts';
 
@@ -35,6 +36,7 @@ async function main(): Promise<number> {
   }
 }
 
+exitOnSignal();
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
