@@ -15,6 +15,8 @@ export interface WorkerRuntime {
   workers: Worker[];
   /** Idempotent: closes workers (in-flight jobs finish), queues, Redis, the lake. */
   shutdown: () => Promise<boolean>;
+  /** PINGs Redis on the runtime's connection (the heartbeat's check). */
+  ping: () => Promise<unknown>;
 }
 
 /** What a worker runtime serves, and how. */
@@ -77,7 +79,7 @@ export async function startWorkerRuntime(
       { name: 'lake', close: () => lake.storage.close() },
     ],
   });
-  return { workers, shutdown };
+  return { workers, shutdown, ping: () => connection.ping() };
 }
 
 /**
