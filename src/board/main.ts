@@ -1,7 +1,7 @@
 import { loadConfig } from '../lib/config.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
-import { exitOnSignals } from '../workers/shutdown.ts';
+import { exitOnSignals, runByNpm } from '../workers/shutdown.ts';
 import { credentialsOf } from './auth.ts';
 import { BOARD_PATH, createBoardServer } from './server.ts';
 
@@ -12,7 +12,7 @@ import { BOARD_PATH, createBoardServer } from './server.ts';
 async function main(): Promise<void> {
   const config = loadConfig();
   const board = await createBoardServer(config, { onShutdownTimeout: () => process.exit(1) });
-  exitOnSignals(board.stop, logger);
+  exitOnSignals(board.stop, logger, { runByNpm: runByNpm('board') });
   try {
     const url = await board.start();
     logger.info(

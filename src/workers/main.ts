@@ -4,7 +4,7 @@ import { logger } from '../lib/logger.ts';
 import { tuneGarbageCollector } from './gc-tuning.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { startWorkerRuntime } from './runtime.ts';
-import { exitOnSignals } from './shutdown.ts';
+import { exitOnSignals, runByNpm } from './shutdown.ts';
 import { parseWorkerArgs, USAGE } from './worker-args.ts';
 
 async function main(): Promise<void> {
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     heartbeat?.stop();
     return runtime.shutdown();
   };
-  exitOnSignals(shutdown, logger);
+  exitOnSignals(shutdown, logger, { runByNpm: runByNpm('worker') });
   // The first beat comes before 'workers ready', so health checks pass from then on; a file that
   // cannot be written stops the worker here, cleanly, instead of leaving it unhealthy for good.
   await heartbeat?.beat().catch(async (error: unknown) => {

@@ -13,6 +13,7 @@ import {
   survivors,
   waitForLog,
 } from './support/npm-script.ts';
+import { type PrivateRedis, startPrivateRedis } from './support/private-redis.ts';
 
 /**
  * `kill -TERM <npm's pid>` (a supervisor stopping `npm run worker`, or a user) must reach the node
@@ -22,6 +23,7 @@ import {
  */
 
 const envs: PipelineEnv[] = [];
+let redis: PrivateRedis | undefined;
 const subscriptions: Events[] = [];
 const started: { script: NpmScript; tree: ProcessId[] }[] = [];
 afterEach(async () => {
@@ -32,19 +34,27 @@ afterEach(async () => {
     }
     await script.exited;
   }
+  redis?.thaw(); // a frozen Redis would hang every cleanup below
   await Promise.all(subscriptions.splice(0).map((events) => events.close()));
   await Promise.all(envs.splice(0).map((env) => env.close()));
+  await redis?.close();
+  redis = undefined;
 });
 
-async function isolatedEnv(): Promise<PipelineEnv> {
-  const env = await createPipelineEnv({ workers: false });
-  envs.push(env);
-  return env;
+async function isolatedEnv(env: Record<string, string> = {}): Promise<PipelineEnv> {
+  const pipeline = await createPipelineEnv({ workers: false, env });
+  envs.push(pipeline);
+  return pipeline;
 }
 
 /** Starts `npm run <script> -- <args>` as the README says, with `env` added; recorded for cleanup. */
-function npmRun(script: string, args: string[], env: Record<string, string>): NpmScript {
-  const run = startNpmScript(script, args, env);
+function npmRun(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { processGroup?: boolean } = {},
+): NpmScript {
+  const run = startNpmScript(script, args, env, options);
   started.push({ script: run, tree: [] });
   return run;
 }
@@ -63,21 +73,51 @@ function treeOf(script: NpmScript, nodePid?: unknown): ProcessId[] {
   return tree;
 }
 
+/** Enqueues a run and resolves, with the transform's job id, once that transform is mid-stream. */
+async function transformInFlight(env: PipelineEnv, date: string): Promise<string> {
+  const transform = await openEvents(env.config, 'transform');
+  subscriptions.push(transform);
+  const midStream = nextEvent<{ jobId: string; data: unknown }>(
+    transform.events,
+    'progress',
+    ({ data }) => (data as { stage?: string }).stage === 'transactions',
+  );
+  await enqueueRuns(env.producer, [bigRun(date, 60_000)]);
+  return (await midStream).jobId;
+}
+
+/** The in-flight job finished after the signal, and no signal forced the exit. */
+async function expectDrained(env: PipelineEnv, worker: NpmScript, inFlight: string): Promise<void> {
+  const signalAt = worker.logs.findIndex((entry) => String(entry.msg).startsWith('shutting down'));
+  expect(signalAt, 'node got the signal').toBeGreaterThan(-1);
+  const finishedAt = worker.logs.findIndex(
+    (entry) => entry.msg === 'step finished' && entry.jobId === inFlight,
+  );
+  expect(finishedAt, 'the in-flight transform finished after the signal').toBeGreaterThan(signalAt);
+  expect(worker.logs.filter((entry) => entry.msg === 'second signal: exiting now')).toEqual([]);
+  expect(await env.producer.queues.transform.getJobState(inFlight)).toBe('completed');
+}
+
 /**
  * SIGTERM to npm's pid alone; npm must exit with `code`. npm waits for its child, so by then the
  * node process has exited too (with the bug, it would still be running). Anything further down,
  * such as the esbuild service tsx starts while it has sources to compile, exits when node does, a
  * moment later; those processes share npm's stdout and stderr, which close once the last has gone.
  */
-async function terminate(script: NpmScript, tree: ProcessId[], code: number): Promise<void> {
-  process.kill(script.pid, 'SIGTERM');
+async function terminate(
+  script: NpmScript,
+  tree: ProcessId[],
+  code: number,
+  signal: () => void = () => process.kill(script.pid, 'SIGTERM'),
+): Promise<void> {
+  signal();
   expect(await script.exited).toBe(code);
   expect(survivors(tree.filter((each) => each.pid === script.pid || each.ppid === script.pid))).toEqual([]);
   await script.closed;
   expect(survivors(tree)).toEqual([]);
 }
 
-describe('SIGTERM to the npm process', () => {
+describe('stopping `npm run …` by signal', () => {
   it('`npm run worker`: the in-flight job finishes, then node and npm exit 0, leaving no process', async () => {
     const env = await isolatedEnv();
     const worker = npmRun('worker', ['--queues', 'ingest,transform,quality', '--concurrency', '2'], {
@@ -89,25 +129,46 @@ describe('SIGTERM to the npm process', () => {
     const ready = await waitForLog(worker, 'workers ready');
     const tree = treeOf(worker, ready.pid);
 
-    const transform = await openEvents(env.config, 'transform');
-    subscriptions.push(transform);
-    const midStream = nextEvent<{ jobId: string; data: unknown }>(
-      transform.events,
-      'progress',
-      ({ data }) => (data as { stage?: string }).stage === 'transactions',
-    );
-    await enqueueRuns(env.producer, [bigRun('2024-03-21', 60_000)]);
-    const { jobId: inFlight } = await midStream;
+    const inFlight = await transformInFlight(env, '2024-03-21');
 
     await terminate(worker, tree, 0);
-    const signalAt = worker.logs.findIndex((entry) => String(entry.msg).startsWith('shutting down'));
-    expect(signalAt, 'node got the signal').toBeGreaterThan(-1);
-    const finishedAt = worker.logs.findIndex(
-      (entry) => entry.msg === 'step finished' && entry.jobId === inFlight,
-    );
-    expect(finishedAt, 'the in-flight transform finished after the signal').toBeGreaterThan(signalAt);
-    expect(await env.producer.queues.transform.getJobState(inFlight)).toBe('completed');
+    await expectDrained(env, worker, inFlight);
   }, 120_000);
+
+  it('Ctrl-C in a terminal (SIGINT to npm and node, then npm forwards its own): the worker drains', async () => {
+    const env = await isolatedEnv();
+    const worker = npmRun(
+      'worker',
+      ['--queues', 'ingest,transform,quality', '--concurrency', '2'],
+      { ...env.env, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '100000' },
+      { processGroup: true },
+    );
+    const ready = await waitForLog(worker, 'workers ready');
+    const tree = treeOf(worker, ready.pid);
+    const inFlight = await transformInFlight(env, '2024-03-23');
+
+    // A terminal sends SIGINT to its foreground process group, npm and node; npm forwards its own
+    // copy. Node gets one or two (the kernel merges a signal that arrives while one is pending);
+    // either way it is one request, and the worker drains.
+    await terminate(worker, tree, 0, () => process.kill(-worker.pid, 'SIGINT'));
+    await expectDrained(env, worker, inFlight);
+  }, 120_000);
+
+  it('under npm, the third signal forces the exit (the second may be the first forwarded)', async () => {
+    redis = await startPrivateRedis();
+    const env = await isolatedEnv({ REDIS_URL: redis.url });
+    const worker = npmRun('worker', [], { ...env.env, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '100000' });
+    const ready = await waitForLog(worker, 'workers ready');
+    const tree = treeOf(worker, ready.pid);
+    redis.freeze(); // the shutdown cannot finish: only a forced exit ends it
+
+    process.kill(worker.pid, 'SIGTERM');
+    await worker.waitForLine((line) => line.includes('shutting down'));
+    process.kill(worker.pid, 'SIGTERM');
+    await worker.waitForLine((line) => line.includes('taken as the same request'));
+    await terminate(worker, tree, 130);
+    expect(worker.logs.filter((entry) => entry.msg === 'second signal: exiting now')).toHaveLength(1);
+  });
 
   it('`npm run board`: node stops and npm exits 0, leaving no process', async () => {
     const env = await isolatedEnv();

@@ -93,12 +93,20 @@ export interface NpmScript {
 /**
  * Runs `npm run <script> -- <args>` in the repository with `env` on top of this process's environment,
  * as a user or a supervisor would. npm's update check is turned off: a test does not reach the registry.
+ * @param options.processGroup npm leads a process group of its own, as a shell's job in a terminal
+ * does: `process.kill(-pid, 'SIGINT')` is then what Ctrl-C sends
  */
-export function startNpmScript(script: string, args: string[], env: Record<string, string>): NpmScript {
+export function startNpmScript(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { processGroup?: boolean } = {},
+): NpmScript {
   const child = spawn('npm', ['run', script, ...(args.length > 0 ? ['--', ...args] : [])], {
     cwd: ROOT,
     env: { ...process.env, npm_config_update_notifier: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.processGroup === true,
   });
   const logs: Record<string, unknown>[] = [];
   const lines: string[] = [];
