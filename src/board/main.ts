@@ -2,7 +2,7 @@ import { loadConfig } from '../lib/config.ts';
 import { loadPipelines } from '../lib/definition/registry.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
-import { exitOnSignals } from '../workers/shutdown.ts';
+import { exitOnSignals, runByNpm } from '../workers/shutdown.ts';
 import { credentialsOf } from './auth.ts';
 import { BOARD_PATH, createBoardServer } from './server.ts';
 
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const registry = await loadPipelines(config.PIPELINES_DIR);
   const board = await createBoardServer(config, { registry, onShutdownTimeout: () => process.exit(1) });
-  exitOnSignals(board.stop, logger);
+  exitOnSignals(board.stop, logger, { runByNpm: runByNpm('board') });
   try {
     const url = await board.start();
     logger.info(

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ENTRY = path.join(ROOT, 'src/workers/main.ts');
 /** The same entry point compiled by `npm run build`. */
-const DIST_ENTRY = path.join(ROOT, 'dist/workers/main.js');
+const DIST_ENTRY = path.join(ROOT, 'dist/src/workers/main.js');
 
 /**
  * V8's old-space limit for worker processes (MB), as `npm run worker` sets it; a `--max-old-space-size`

@@ -3,6 +3,7 @@ import { loadPipelines } from '../lib/definition/registry.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { enqueueRuns, openProducer } from '../lib/pipeline/producer.ts';
 import { parseEnqueueArgs } from './enqueue-args.ts';
+import { exitOnSignal } from './exit-on-signal.ts';
 import { RunFollower } from './follow-runs.ts';
 import { formatRunSummary } from './summary-table.ts';
 
@@ -38,6 +39,7 @@ async function main(): Promise<number> {
   }
 }
 
+exitOnSignal();
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {

@@ -3,6 +3,7 @@ import { loadPipelines } from '../lib/definition/registry.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { openProducer } from '../lib/pipeline/producer.ts';
 import { listSchedules, removeSchedule, setSchedule } from '../lib/pipeline/schedules.ts';
+import { exitOnSignal } from './exit-on-signal.ts';
 import { parseScheduleArgs } from './schedule-args.ts';
 import { formatTable } from './summary-table.ts';
 
@@ -38,6 +39,7 @@ async function main(): Promise<number> {
   }
 }
 
+exitOnSignal();
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {

@@ -2,8 +2,9 @@ import { loadConfig } from '../lib/config.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
 import { tuneGarbageCollector } from './gc-tuning.ts';
+import { startHeartbeat } from './heartbeat.ts';
 import { startWorkerRuntime } from './runtime.ts';
-import { exitOnSignals } from './shutdown.ts';
+import { exitOnSignals, runByNpm } from './shutdown.ts';
 import { parseWorkerArgs, USAGE } from './worker-args.ts';
 
 async function main(): Promise<void> {
@@ -19,7 +20,18 @@ async function main(): Promise<void> {
     concurrency: args.concurrency,
     onShutdownTimeout: () => process.exit(1),
   });
-  exitOnSignals(runtime.shutdown, logger);
+  const heartbeat = args.heartbeat ? startHeartbeat(args.heartbeat, runtime.ping, logger) : undefined;
+  const shutdown = () => {
+    heartbeat?.stop();
+    return runtime.shutdown();
+  };
+  exitOnSignals(shutdown, logger, { runByNpm: runByNpm('worker') });
+  // The first beat comes before 'workers ready', so health checks pass from then on; a file that
+  // cannot be written stops the worker here, cleanly, instead of leaving it unhealthy for good.
+  await heartbeat?.beat().catch(async (error: unknown) => {
+    await shutdown();
+    throw error;
+  });
   logger.info(
     {
       queues: args.queues,

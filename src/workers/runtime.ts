@@ -18,6 +18,8 @@ export interface WorkerRuntime {
   registry: PipelineRegistry;
   /** Idempotent: closes workers (in-flight jobs finish), queues, Redis, the lake. */
   shutdown: () => Promise<boolean>;
+  /** PINGs Redis on the runtime's connection (the heartbeat's check). */
+  ping: () => Promise<unknown>;
 }
 
 /** What a worker runtime serves, and how. */
@@ -85,7 +87,7 @@ export async function startWorkerRuntime(
       { name: 'lake', close: () => lake.storage.close() },
     ],
   });
-  return { workers, registry, shutdown };
+  return { workers, registry, shutdown, ping: () => connection.ping() };
 }
 
 /**

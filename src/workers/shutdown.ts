@@ -51,16 +51,40 @@ export function createShutdown({
 }
 
 /**
- * SIGTERM/SIGINT start `shutdown` and exit with its outcome; a second signal forces exit at once.
- * The timeout inside `shutdown` forces exit too (see {@link createShutdown}'s `onTimeout`).
+ * Whether npm runs this process as its script `script` (`npm run worker`, whose `exec` makes node
+ * npm's own child). npm forwards every SIGINT and SIGTERM it gets to that child, and a terminal's
+ * Ctrl-C (sent to the whole foreground process group) or systemd's stop (sent to every process of the
+ * unit) reaches node directly as well: one stop request then arrives twice.
  */
-export function exitOnSignals(shutdown: () => Promise<boolean>, logger: Logger): void {
+export function runByNpm(script: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.npm_lifecycle_event === script;
+}
+
+/**
+ * SIGTERM/SIGINT start `shutdown` and exit with its outcome; the next signal forces exit at once.
+ * The timeout inside `shutdown` forces exit too (see {@link createShutdown}'s `onTimeout`).
+ * @param options.runByNpm a second signal may be the first one forwarded by npm ({@link runByNpm}),
+ * so it is taken as the same request and a third one forces exit (a second Ctrl-C sends two more)
+ */
+export function exitOnSignals(
+  shutdown: () => Promise<boolean>,
+  logger: Logger,
+  options: { runByNpm?: boolean } = {},
+): void {
+  const forcing = options.runByNpm ? 3 : 2;
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
-    if (signals > 1) {
+    if (signals >= forcing) {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(130);
+    }
+    if (signals > 1) {
+      logger.info(
+        { signal },
+        'signal again, taken as the same request (npm forwards it too): send again to force',
+      );
+      return;
     }
     logger.info({ signal }, 'shutting down: finishing in-flight jobs (send again to force)');
     void shutdown().then((clean) => process.exit(clean ? 0 : 1));

@@ -2,18 +2,24 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/errors.ts';
 import { QUEUE_NAMES, type QueueName } from '../lib/pipeline/jobs.ts';
 
-export const USAGE = `Usage: npm run worker -- [--queues ingest,transform,quality] [--concurrency N]
+export const USAGE = `Usage: npm run worker -- [--queues ingest,transform,quality] [--concurrency N] [--heartbeat FILE]
 
 Serves the named queues (default: all) until SIGTERM/SIGINT. Start as many as you like, on any
-machine that reaches the same Redis and lake: they share the work.`;
+machine that reaches the same Redis and lake: they share the work. With --heartbeat, rewrites FILE
+every 10 s while Redis answers; node dist/src/workers/healthcheck.js FILE checks it is fresh.`;
 
 /** Parses the worker's command line; throws ConfigError with the usage on bad input. */
 export function parseWorkerArgs(argv: string[], defaultConcurrency: number) {
-  let values: { queues?: string; concurrency?: string; help?: boolean };
+  let values: { queues?: string; concurrency?: string; heartbeat?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { queues: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean' } },
+      options: {
+        queues: { type: 'string' },
+        concurrency: { type: 'string' },
+        heartbeat: { type: 'string' },
+        help: { type: 'boolean' },
+      },
       strict: true,
     }));
   } catch (error) {
@@ -32,5 +38,10 @@ export function parseWorkerArgs(argv: string[], defaultConcurrency: number) {
       code: 'ARGS_INVALID',
     });
   }
-  return { queues: [...new Set(queues)] as QueueName[], concurrency, help: values.help === true };
+  return {
+    queues: [...new Set(queues)] as QueueName[],
+    concurrency,
+    heartbeat: values.heartbeat,
+    help: values.help === true,
+  };
 }
