@@ -78,7 +78,7 @@ export async function startWorkers(
  * `dist` runner never runs stale code.
  */
 export async function ensureBuild(log: (line: string) => void): Promise<void> {
-  const entry = path.join(ROOT, 'dist/workers/main.js');
+  const entry = path.join(ROOT, 'dist/src/workers/main.js');
   const built = await stat(entry).then(
     (s) => s.mtimeMs,
     () => 0,

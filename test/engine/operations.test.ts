@@ -88,13 +88,22 @@ describe('row operations', () => {
       name: 'text_test',
       sources: { events },
       transform: ({ from }) =>
-        from('events').text('id', { case: 'title' }).text('kind', { strip: true, case: 'lower' }).write('out'),
+        from('events')
+          .text('id', { case: 'title' })
+          .text('kind', { strip: true, case: 'lower' })
+          .write('out'),
     });
     const { outputs } = await transformCsv(pipeline, {
-      events: csv('id,ts,kind,n,x', "o'neil 2nd-place,2024-03-02 01:00:00, MiXeD ,1,1", ',2024-03-02 02:00:00,,2,2'),
+      events: csv(
+        'id,ts,kind,n,x',
+        "o'neil 2nd-place,2024-03-02 01:00:00, MiXeD ,1,1",
+        ',2024-03-02 02:00:00,,2,2',
+      ),
     });
     // pandas: "o'neil 2nd-place".title() == "O'Neil 2Nd-Place"
-    expect(outputs.out).toBe(csv('id,ts,kind,n,x', "O'Neil 2Nd-Place,2024-03-02 01:00:00,mixed,1,1", ',2024-03-02 02:00:00,,2,2'));
+    expect(outputs.out).toBe(
+      csv('id,ts,kind,n,x', "O'Neil 2Nd-Place,2024-03-02 01:00:00,mixed,1,1", ',2024-03-02 02:00:00,,2,2'),
+    );
   });
 
   it('parses date-times to pandas text and derives time parts once per row', async () => {
@@ -140,7 +149,12 @@ describe('row operations', () => {
     });
     await expect(
       transformCsv(pipeline, {
-        events: csv('id,ts,kind,n,x', 'a,2024-03-02 01:00:00+01:00,k,1,1', 'b,2024-03-02 02:00:00,k,2,2', 'c,2024-03-02 03:00:00Z,k,3,3'),
+        events: csv(
+          'id,ts,kind,n,x',
+          'a,2024-03-02 01:00:00+01:00,k,1,1',
+          'b,2024-03-02 02:00:00,k,2,2',
+          'c,2024-03-02 03:00:00Z,k,3,3',
+        ),
       }),
     ).rejects.toMatchObject({ code: 'MIXED_TIMEZONES', location: { row: 2, column: 'ts' } });
   });
@@ -152,11 +166,19 @@ describe('row operations', () => {
       transform: ({ from }) =>
         from('events')
           .derive({ n: (row) => row.n * 10, before: (row) => row.n, ratio: (row) => round(row.x / row.n, 2) })
-          .apply({ label: 'string', big: 'bool' }, (row) => ({ label: `${row.id}-${row.n}`, big: row.n > 15 }))
+          .apply({ label: 'string', big: 'bool' }, (row) => ({
+            label: `${row.id}-${row.n}`,
+            big: row.n > 15,
+          }))
           .write('out'),
     });
     const { outputs } = await transformCsv(pipeline, {
-      events: csv('id,ts,kind,n,x', 'a,2024-03-02 01:00:00,k,1,2', 'b,2024-03-02 02:00:00,k,2,1', 'c,2024-03-02 03:00:00,k,3,'),
+      events: csv(
+        'id,ts,kind,n,x',
+        'a,2024-03-02 01:00:00,k,1,2',
+        'b,2024-03-02 02:00:00,k,2,1',
+        'c,2024-03-02 03:00:00,k,3,',
+      ),
     });
     // ratio: 2/1 = 2; 1/2 = 0.5; NaN/3 = NaN (written empty). n is replaced in place.
     expect(outputs.out).toBe(
@@ -170,8 +192,14 @@ describe('row operations', () => {
   });
 });
 
-const sites = dimension({ key: ['region', 'site'], schema: { region: 'string', site: 'string', capacity: 'float', name: 'string' } });
-const readings = fact({ eventTime: 'ts', schema: { ts: 'datetime', region: 'string', site: 'string', v: 'float' } });
+const sites = dimension({
+  key: ['region', 'site'],
+  schema: { region: 'string', site: 'string', capacity: 'float', name: 'string' },
+});
+const readings = fact({
+  eventTime: 'ts',
+  schema: { ts: 'datetime', region: 'string', site: 'string', v: 'float' },
+});
 
 describe('lookup', () => {
   const pipeline = definePipeline({
@@ -186,7 +214,12 @@ describe('lookup', () => {
 
   it('joins a composite key, keeps the row count, and gives nulls for a key not found', async () => {
     const { outputs, metrics } = await transformCsv(pipeline, {
-      readings: csv('ts,region,site,v', '2024-03-02 01:00:00,eu,s1,5', '2024-03-02 02:00:00,eu,s2,5', '2024-03-02 03:00:00,us,s1,8'),
+      readings: csv(
+        'ts,region,site,v',
+        '2024-03-02 01:00:00,eu,s1,5',
+        '2024-03-02 02:00:00,eu,s2,5',
+        '2024-03-02 03:00:00,us,s1,8',
+      ),
       sites: csv('region,site,capacity,name', 'eu,s1,10,Berlin', 'us,s1,4,Austin', 'eu,s9,1,Nowhere'),
     });
     expect(outputs.out).toBe(
@@ -289,14 +322,36 @@ describe('writes and missing columns', () => {
           .write('filtered'),
     });
     const { outputs, result } = await transformCsv(pipeline, {
-      events: csv('id,ts,kind,n,x', 'a,2024-03-02 01:00:00,,1,1', 'b,2024-03-02 02:00:00,"k,q",2,2', 'c,2024-03-02 03:00:00,,3,3'),
+      events: csv(
+        'id,ts,kind,n,x',
+        'a,2024-03-02 01:00:00,,1,1',
+        'b,2024-03-02 02:00:00,"k,q",2,2',
+        'c,2024-03-02 03:00:00,,3,3',
+      ),
     });
-    expect(outputs.raw).toBe(csv('id,ts,kind,n,x', 'a,2024-03-02 01:00:00,,1,1', 'b,2024-03-02 02:00:00,"k,q",2,2', 'c,2024-03-02 03:00:00,,3,3'));
-    expect(outputs.with_double).toBe(
-      csv('id,ts,kind,n,x,double', 'a,2024-03-02 01:00:00,,1,1,2', 'b,2024-03-02 02:00:00,"k,q",2,2,4', 'c,2024-03-02 03:00:00,,3,3,6'),
+    expect(outputs.raw).toBe(
+      csv(
+        'id,ts,kind,n,x',
+        'a,2024-03-02 01:00:00,,1,1',
+        'b,2024-03-02 02:00:00,"k,q",2,2',
+        'c,2024-03-02 03:00:00,,3,3',
+      ),
     );
-    expect(outputs.filtered).toBe(csv('id,ts,kind,n,x,double', 'b,2024-03-02 02:00:00,"k,q",2,2,4', 'c,2024-03-02 03:00:00,-,3,3,6'));
-    expect(result.outputs.filtered).toMatchObject({ key: `writes_test/datasets/filtered/date=${DATE}/filtered.csv`, rows: 2 });
+    expect(outputs.with_double).toBe(
+      csv(
+        'id,ts,kind,n,x,double',
+        'a,2024-03-02 01:00:00,,1,1,2',
+        'b,2024-03-02 02:00:00,"k,q",2,2,4',
+        'c,2024-03-02 03:00:00,,3,3,6',
+      ),
+    );
+    expect(outputs.filtered).toBe(
+      csv('id,ts,kind,n,x,double', 'b,2024-03-02 02:00:00,"k,q",2,2,4', 'c,2024-03-02 03:00:00,-,3,3,6'),
+    );
+    expect(result.outputs.filtered).toMatchObject({
+      key: `writes_test/datasets/filtered/date=${DATE}/filtered.csv`,
+      rows: 2,
+    });
   });
 
   it('names an optional source column a step needs but the input lacks', async () => {
@@ -305,7 +360,9 @@ describe('writes and missing columns', () => {
       sources: { events },
       transform: ({ from }) => from('events').dedupe('kind').write('out'),
     });
-    await expect(transformCsv(pipeline, { events: csv('id,ts,n,x', 'a,2024-03-02 01:00:00,1,1') })).rejects.toMatchObject({
+    await expect(
+      transformCsv(pipeline, { events: csv('id,ts,n,x', 'a,2024-03-02 01:00:00,1,1') }),
+    ).rejects.toMatchObject({
       code: 'MISSING_COLUMN',
       location: { column: 'kind' },
     });
@@ -315,10 +372,20 @@ describe('writes and missing columns', () => {
     const pipeline = definePipeline({
       name: 'number_test',
       sources: { events },
-      transform: ({ from }) => from('events').filter((row) => row.x > 0).write('out'),
+      transform: ({ from }) =>
+        from('events')
+          .filter((row) => row.x > 0)
+          .write('out'),
     });
     await expect(
-      transformCsv(pipeline, { events: csv('id,ts,kind,n,x', 'a,2024-03-02 01:00:00,k,1,1', 'b,2024-03-02 01:00:00,k,1,1', 'c,2024-03-02 01:00:00,k,1,abc') }),
+      transformCsv(pipeline, {
+        events: csv(
+          'id,ts,kind,n,x',
+          'a,2024-03-02 01:00:00,k,1,1',
+          'b,2024-03-02 01:00:00,k,1,1',
+          'c,2024-03-02 01:00:00,k,1,abc',
+        ),
+      }),
     ).rejects.toMatchObject({ code: 'INVALID_NUMBER', location: { row: 3, column: 'x' } });
   });
 });

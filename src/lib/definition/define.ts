@@ -90,12 +90,13 @@ export function definePipeline<const S extends Sources, D extends Record<string,
   const declared = typeof spec.quality === 'function' ? spec.quality(qualityContext<D>()) : {};
   for (const [name, suite] of Object.entries(declared ?? {})) {
     const checks: QualityCheck[] = Array.isArray(suite?.checks) ? [...suite.checks] : [];
-    suites[name] = {
+    // Frozen copies: a caller that adjusts a check must not change it for every later run.
+    suites[name] = Object.freeze({
       name,
       dataset: suite?.dataset,
-      checks,
+      checks: Object.freeze(checks.map((check) => Object.freeze(structuredClone(check)))) as QualityCheck[],
       ...(suite?.description ? { description: suite.description } : {}),
-    };
+    });
   }
   problems.push(...planProblems, ...suiteProblems(plan, suites));
   if (problems.length > 0) throw definitionError(label, problems);

@@ -1,4 +1,5 @@
 import type { PipelineDefinition } from '../definition/define.ts';
+import { isNumericType } from '../definition/schema.ts';
 import type { DimensionSource } from '../definition/sources.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
@@ -105,11 +106,15 @@ export async function runTransform(options: TransformOptions): Promise<Transform
     const firstAggregate = steps.findIndex((step) => step instanceof AggregateStep);
     const streamed = firstAggregate < 0 ? steps.length : firstAggregate + 1;
     const batch = new Batch(() => input.header, where);
+    const numeric = numericColumns(pipeline, input.header);
     let rowsRead = 0;
     for await (const rows of input.batches) {
       signal?.throwIfAborted();
       batch.reset(rows, rowsRead + 1);
       rowsRead += rows.length;
+      // pandas types a column from all its rows: text in a number column fails the run even in a
+      // row a later step drops. Parsed here, the numbers are cached for the steps that read them.
+      for (const c of numeric) batch.number(c);
       for (let s = 0; s < streamed; s++) (steps[s] as Step).run(batch);
       await Promise.all(batch.pending);
       onProgress?.({ stage: 'rows', rows: rowsRead });
@@ -163,6 +168,12 @@ interface Snapshot {
   header: string[];
   rows: string[][];
   ref: ObjectRef;
+}
+
+/** Positions of the fact's columns its schema types as numbers. */
+function numericColumns(pipeline: PipelineDefinition, header: readonly string[]): number[] {
+  const schema = pipeline.sources[pipeline.transform.source]?.schema ?? {};
+  return header.flatMap((name, c) => (isNumericType(schema[name] ?? 'string') ? [c] : []));
 }
 
 /** The dimensions the transform looks up, in order of first use. */

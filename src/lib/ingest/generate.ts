@@ -59,7 +59,15 @@ export function generateTable(name: string, source: Source, request: GenerateReq
 
 function parseOptions(
   name: string,
-  schema: { safeParse(value: unknown): { success: boolean; data?: unknown; error?: { issues: { path: PropertyKey[]; message: string }[] } } } | undefined,
+  schema:
+    | {
+        safeParse(value: unknown): {
+          success: boolean;
+          data?: unknown;
+          error?: { issues: { path: PropertyKey[]; message: string }[] };
+        };
+      }
+    | undefined,
   given: Readonly<Record<string, unknown>>,
 ): unknown {
   if (!schema) {
@@ -72,7 +80,9 @@ function parseOptions(
   }
   const parsed = schema.safeParse(given);
   if (parsed.success) return parsed.data;
-  const problems = (parsed.error?.issues ?? []).map((issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`);
+  const problems = (parsed.error?.issues ?? []).map(
+    (issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`,
+  );
   throw new InputError(`invalid generator options for ${name}: ${problems.join('; ')}`, {
     code: 'INVALID_OPTIONS',
     location: { source: name },

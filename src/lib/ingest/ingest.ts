@@ -117,7 +117,10 @@ export function sourceOf(pipeline: PipelineDefinition, name: string): Source {
   );
 }
 
-async function openTable({ lake, date, source, input }: IngestOptions, definition: Source): Promise<InputTable> {
+async function openTable(
+  { lake, date, source, input }: IngestOptions,
+  definition: Source,
+): Promise<InputTable> {
   if (input.kind === 'generate') {
     const { records, seed, options } = input;
     // Generated rows hold no file or stream until they are iterated: nothing to release.

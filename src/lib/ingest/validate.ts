@@ -1,9 +1,9 @@
-import { type ErrorLocation, InputError } from '../errors.ts';
-import type { CsvTable, RowBatch } from '../lake/csv.ts';
-import { assertIsoDate } from '../lake/keys.ts';
 import type { ColumnType } from '../definition/schema.ts';
 import type { Source } from '../definition/sources.ts';
 import { keyText } from '../engine/row-steps.ts';
+import { type ErrorLocation, InputError } from '../errors.ts';
+import type { CsvTable, RowBatch } from '../lake/csv.ts';
+import { assertIsoDate } from '../lake/keys.ts';
 import {
   formatDate,
   isCanonicalTimestamp,
@@ -106,7 +106,9 @@ export class SchemaValidator {
     const { eventTimeColumn } = this;
     this.eventTimeIndex = eventTimeColumn === undefined ? -1 : header.indexOf(eventTimeColumn);
     const key = this.definition.kind === 'dimension' ? this.definition.key : [];
-    this.keyIndices = key.every((column) => header.includes(column)) ? key.map((column) => header.indexOf(column)) : [];
+    this.keyIndices = key.every((column) => header.includes(column))
+      ? key.map((column) => header.indexOf(column))
+      : [];
   }
 
   /**
@@ -127,7 +129,11 @@ export class SchemaValidator {
           continue;
         }
         if (!isValid(column.type, text as string)) {
-          this.fail('INVALID_VALUE', `invalid ${column.type} value ${shownText(text as string)}`, column.name);
+          this.fail(
+            'INVALID_VALUE',
+            `invalid ${column.type} value ${shownText(text as string)}`,
+            column.name,
+          );
         }
       }
       if (this.eventTimeIndex >= 0) this.checkEventTime(row[this.eventTimeIndex]);
@@ -155,7 +161,11 @@ export class SchemaValidator {
     const key = keyText(row, columns);
     if (this.seenKeys.has(key)) {
       const shown = columns.length === 1 ? key : key.replaceAll('\u001f', ', ');
-      this.fail('DUPLICATE_KEY', `duplicate key ${shownText(shown)}`, (this.definition.kind === 'dimension' ? this.definition.key : []).join(', '));
+      this.fail(
+        'DUPLICATE_KEY',
+        `duplicate key ${shownText(shown)}`,
+        (this.definition.kind === 'dimension' ? this.definition.key : []).join(', '),
+      );
     }
     this.seenKeys.add(key);
   }
