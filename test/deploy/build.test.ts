@@ -91,6 +91,8 @@ describe('the build the image runs', () => {
         QUEUE_PREFIX: prefix,
         LAKE_URL: path.join(app, 'lake'),
         LOG_LEVEL: 'info',
+        // As the image sets it: the pipelines compiled with the build.
+        PIPELINES_DIR: path.join(app, 'dist/pipelines'),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

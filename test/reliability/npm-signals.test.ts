@@ -80,7 +80,7 @@ async function transformInFlight(env: PipelineEnv, date: string): Promise<string
   const midStream = nextEvent<{ jobId: string; data: unknown }>(
     transform.events,
     'progress',
-    ({ data }) => (data as { stage?: string }).stage === 'transactions',
+    ({ data }) => (data as { stage?: string }).stage === 'rows',
   );
   await enqueueRuns(env.producer, [bigRun(date, 60_000)]);
   return (await midStream).jobId;
