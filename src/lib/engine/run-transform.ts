@@ -43,7 +43,7 @@ export interface TransformOutput {
   inputs: ObjectRef[];
   /** Output datasets by name. */
   outputs: Record<string, ObjectRef>;
-  /** Per step label (`dedupe`, `filter`, `lookup_customers`, `write_cleaned`, …): its counters. */
+  /** Per step label (`dedupe`, `filter`, `lookup_devices`, `write_readings`, …): its counters. */
   metrics: Record<string, Record<string, number | string | null>>;
 }
 

@@ -5,7 +5,7 @@ export type StepMetrics = Record<string, number | string | null>;
 
 /** One compiled operation: it edits a batch in place (drops rows, changes or appends cells). */
 export interface Step {
-  /** `dedupe`, `lookup_customers`, `write_cleaned`: its name in metrics. */
+  /** `dedupe`, `lookup_devices`, `write_readings`: its name in metrics. */
   readonly name: string;
   run(batch: Batch): void;
   metrics(): StepMetrics;

@@ -179,7 +179,7 @@ export class SchemaValidator {
    * @throws InputError `NO_ROWS` when no data row arrived
    */
   finish(): ValidationSummary {
-    // A header with no rows is refused for every source. For transactions an empty day is far more
+    // A header with no rows is refused for every source. For a fact source an empty day is far more
     // likely a broken export than a quiet day; for a dimension, an empty snapshot would become the
     // "latest snapshot" and silently blank out every join after it.
     if (this.rowCount === 0) {

@@ -18,7 +18,7 @@ export interface ReadCsvOptions {
   delimiter?: string;
   /**
    * Picks the columns whose values are needed, given the header; the others read as `''` without
-   * being copied out of the text (quality checks read 8 of the enriched data's 18 columns).
+   * being copied out of the text (a quality suite reads only its checks' columns).
    */
   columns?: (header: readonly string[]) => Iterable<number>;
 }

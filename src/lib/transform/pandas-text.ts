@@ -102,7 +102,7 @@ function readInfinity(text: string, start: number): number | undefined {
   const rest = text.length - start;
   if (rest < 3 || rest > 12) return undefined;
   // Only `inf`/`infinity` (after spaces and a sign) can follow: look before trimming and lower-casing
-  // (text columns such as segments reach here for every value).
+  // (text columns reach here for every value).
   let i = start;
   const sign = text.charCodeAt(i);
   if (sign === 43 || sign === 45) i++;
