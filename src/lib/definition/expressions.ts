@@ -1,4 +1,4 @@
-import { numpyRound } from '../transform/numeric.ts';
+import { numpyRound } from '../pandas/numeric.ts';
 import type { AnyRow, ColumnOf, Value } from './schema.ts';
 
 /** Parts of a date-time column that `derive` computes natively (one parse per row, however many parts). */

@@ -1,8 +1,8 @@
 import type { MeasureFn } from '../definition/measures.ts';
+import { numpyRound } from '../pandas/numeric.ts';
+import { compareCodePoints, isNull } from '../pandas/pandas-text.ts';
+import { TextSet } from '../pandas/text-set.ts';
 import { formatNumber } from '../sources/values.ts';
-import { numpyRound } from '../transform/numeric.ts';
-import { compareCodePoints, isNull } from '../transform/pandas-text.ts';
-import { TextSet } from '../transform/text-set.ts';
 import type { Batch } from './batch.ts';
 import type { Step, StepMetrics } from './step.ts';
 

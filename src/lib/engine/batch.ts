@@ -1,6 +1,6 @@
 import type { Value } from '../definition/schema.ts';
 import { InputError } from '../errors.ts';
-import { readNumber } from '../transform/pandas-text.ts';
+import { readNumber } from '../pandas/pandas-text.ts';
 
 /** Parsed date-time parts of one column, per row of a batch (set by `parse`, read by time parts). */
 export interface TimeParts {

@@ -2,7 +2,7 @@ import { isNumericType } from '../definition/schema.ts';
 import type { DimensionSource } from '../definition/sources.ts';
 import { InputError } from '../errors.ts';
 import { needsQuotes } from '../lake/csv.ts';
-import { isNull, readNumber } from '../transform/pandas-text.ts';
+import { isNull, readNumber } from '../pandas/pandas-text.ts';
 import type { Batch } from './batch.ts';
 import { keyText } from './row-steps.ts';
 import type { Step, StepMetrics } from './step.ts';

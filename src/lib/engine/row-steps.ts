@@ -1,9 +1,9 @@
 import type { TextOptions } from '../definition/chain.ts';
 import type { AnyRow, Value } from '../definition/schema.ts';
 import { needsQuotes } from '../lake/csv.ts';
-import { isNull, pythonStrip } from '../transform/pandas-text.ts';
-import { TextSet } from '../transform/text-set.ts';
-import { pythonTitle } from '../transform/title-case.ts';
+import { isNull, pythonStrip } from '../pandas/pandas-text.ts';
+import { TextSet } from '../pandas/text-set.ts';
+import { pythonTitle } from '../pandas/title-case.ts';
 import type { Batch } from './batch.ts';
 import { formatValue, type Layout } from './layout.ts';
 import { createRowView, type RowView } from './row-view.ts';

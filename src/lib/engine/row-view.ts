@@ -1,6 +1,6 @@
 import type { AnyRow } from '../definition/schema.ts';
+import { isNull } from '../pandas/pandas-text.ts';
 import { parseBoolean } from '../sources/values.ts';
-import { isNull } from '../transform/pandas-text.ts';
 import type { Batch } from './batch.ts';
 import type { Layout } from './layout.ts';
 

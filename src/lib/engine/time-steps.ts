@@ -1,8 +1,7 @@
 import type { ParseType } from '../definition/chain.ts';
 import type { TimePartName } from '../definition/expressions.ts';
 import { InputError } from '../errors.ts';
-import { formatNumber } from '../sources/values.ts';
-import { isNull, readNumber } from '../transform/pandas-text.ts';
+import { isNull, readNumber } from '../pandas/pandas-text.ts';
 import {
   DAY_NAMES,
   dayOfWeek,
@@ -11,7 +10,8 @@ import {
   isNaTText,
   ParsedTimestamp,
   parseTimestampInto,
-} from '../transform/timestamps.ts';
+} from '../pandas/timestamps.ts';
+import { formatNumber } from '../sources/values.ts';
 import type { Batch, TimeParts } from './batch.ts';
 import type { Step, StepMetrics } from './step.ts';
 

@@ -1,6 +1,6 @@
 import type { RowBatch } from '../lake/csv.ts';
-import { isNull, readNumber } from '../transform/pandas-text.ts';
-import { TextSet } from '../transform/text-set.ts';
+import { isNull, readNumber } from '../pandas/pandas-text.ts';
+import { TextSet } from '../pandas/text-set.ts';
 import type { CompareOp, QualityCheck } from './checks.ts';
 
 /** What a check measured: hits per row, or the error pandas would raise instead. */

@@ -1,4 +1,4 @@
-import { numpyMean, numpyRound, pythonRound } from '../transform/numeric.ts';
+import { numpyMean, numpyRound, pythonRound } from '../pandas/numeric.ts';
 import type { QualityCheck, QualityCheckType, Severity } from './checks.ts';
 import type { Outcome } from './evaluators.ts';
 

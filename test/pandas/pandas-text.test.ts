@@ -5,8 +5,8 @@ import {
   isPythonSpace,
   pythonStrip,
   readNumber,
-} from '../../src/lib/transform/pandas-text.ts';
-import { pythonTitle } from '../../src/lib/transform/title-case.ts';
+} from '../../src/lib/pandas/pandas-text.ts';
+import { pythonTitle } from '../../src/lib/pandas/title-case.ts';
 
 describe('isNull', () => {
   it("is true for read_csv's default NA strings only", () => {

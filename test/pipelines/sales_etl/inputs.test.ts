@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DataLake } from '../../src/lib/lake/data-lake.ts';
+import type { DataLake } from '../../../src/lib/lake/data-lake.ts';
 import {
   datasetKey,
   land as landIn,
@@ -10,8 +10,8 @@ import {
   SALES_DATASETS,
   type SalesSource,
   transformSales,
-} from '../helpers/sales-etl.ts';
-import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
+} from '../../helpers/sales-etl.ts';
+import { createTempLake, type TempLake } from '../../helpers/temp-lake.ts';
 
 const HEADER = 'transaction_id,timestamp,customer_id,product,quantity,unit_price,region,total_amount';
 const TRANSACTIONS = `${HEADER}\nT1,2024-01-20 10:00:00,C1,Widget A,2,25,EU,60\n`;

@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestSource } from '../../src/lib/ingest/ingest.ts';
-import { DataLake } from '../../src/lib/lake/data-lake.ts';
-import { LocalStorage } from '../../src/lib/lake/local-storage.ts';
-import type { InputSpec } from '../../src/lib/pipeline/jobs.ts';
-import { runQualityChecks } from '../../src/lib/quality/run-checks.ts';
-import { ChunkingStorage } from '../helpers/chunking-storage.ts';
-import { customersCsv, PRODUCTS_CSV, transactionsCsv } from '../helpers/messy-csv.ts';
+import { ingestSource } from '../../../src/lib/ingest/ingest.ts';
+import { DataLake } from '../../../src/lib/lake/data-lake.ts';
+import { LocalStorage } from '../../../src/lib/lake/local-storage.ts';
+import type { InputSpec } from '../../../src/lib/pipeline/jobs.ts';
+import { runQualityChecks } from '../../../src/lib/quality/run-checks.ts';
+import { ChunkingStorage } from '../../helpers/chunking-storage.ts';
+import { customersCsv, PRODUCTS_CSV, transactionsCsv } from '../../helpers/messy-csv.ts';
 import {
   cleanCounts,
   datasetKey,
@@ -17,8 +17,8 @@ import {
   salesEtl,
   salesSuite,
   transformSales,
-} from '../helpers/sales-etl.ts';
-import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
+} from '../../helpers/sales-etl.ts';
+import { createTempLake, type TempLake } from '../../helpers/temp-lake.ts';
 
 const DATE = '2024-03-10';
 const ROWS = 24_000;

@@ -6,15 +6,15 @@ import {
   PLAUSIBLE_TEMP,
   readingOptions,
   SITE_NAMES,
-} from '../../pipelines/sensors/generator.ts';
-import sensors from '../../pipelines/sensors/pipeline.ts';
-import { loadPipelineFile } from '../../src/lib/definition/registry.ts';
-import { runTransform, type TransformOutput } from '../../src/lib/engine/run-transform.ts';
-import { type GenerateRequest, generateTable } from '../../src/lib/ingest/generate.ts';
-import { ingestSource } from '../../src/lib/ingest/ingest.ts';
-import { lakeKeys } from '../../src/lib/lake/keys.ts';
-import { runQualityChecks } from '../../src/lib/quality/run-checks.ts';
-import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
+} from '../../../pipelines/sensors/generator.ts';
+import sensors from '../../../pipelines/sensors/pipeline.ts';
+import { loadPipelineFile } from '../../../src/lib/definition/registry.ts';
+import { runTransform, type TransformOutput } from '../../../src/lib/engine/run-transform.ts';
+import { type GenerateRequest, generateTable } from '../../../src/lib/ingest/generate.ts';
+import { ingestSource } from '../../../src/lib/ingest/ingest.ts';
+import { lakeKeys } from '../../../src/lib/lake/keys.ts';
+import { runQualityChecks } from '../../../src/lib/quality/run-checks.ts';
+import { createTempLake, type TempLake } from '../../helpers/temp-lake.ts';
 
 const DATE = '2024-03-10';
 
@@ -217,7 +217,7 @@ describe('sensors pipeline: hand-computed outputs', () => {
 
 describe('sensors pipeline: definition', () => {
   it('loads as a user pipeline does, from its directory, under its directory name', async () => {
-    const file = path.resolve(import.meta.dirname, '../../pipelines/sensors/pipeline.ts');
+    const file = path.resolve(import.meta.dirname, '../../../pipelines/sensors/pipeline.ts');
     expect((await loadPipelineFile(file, 'sensors')).name).toBe('sensors');
   });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DataLake } from '../../src/lib/lake/data-lake.ts';
-import { land, outputOf, readRecords, transformSales } from '../helpers/sales-etl.ts';
-import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
+import type { DataLake } from '../../../src/lib/lake/data-lake.ts';
+import { land, outputOf, readRecords, transformSales } from '../../helpers/sales-etl.ts';
+import { createTempLake, type TempLake } from '../../helpers/temp-lake.ts';
 
 // Every expectation here is worked out by hand from the seed's clean_transactions, which sales_etl's
 // definition spells as dedupe → fillNull → text → parse → derive → filter → write('cleaned').

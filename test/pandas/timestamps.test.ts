@@ -8,7 +8,7 @@ import {
   hourText,
   ParsedTimestamp,
   parseTimestampInto,
-} from '../../src/lib/transform/timestamps.ts';
+} from '../../src/lib/pandas/timestamps.ts';
 
 const parse = (text: string): ParsedTimestamp | undefined => {
   const t = new ParsedTimestamp();

@@ -7,7 +7,7 @@ import {
   numpySum,
   pythonRound,
   rint,
-} from '../../src/lib/transform/numeric.ts';
+} from '../../src/lib/pandas/numeric.ts';
 
 // Expected values computed with numpy 1.24 / Python 3.11.
 describe('rint', () => {

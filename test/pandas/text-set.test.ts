@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TextSet } from '../../src/lib/transform/text-set.ts';
+import { TextSet } from '../../src/lib/pandas/text-set.ts';
 
 describe('TextSet', () => {
   it('answers as a Set<string> does, through growth and for any text', () => {

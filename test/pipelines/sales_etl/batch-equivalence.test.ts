@@ -1,11 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ingestSource } from '../../src/lib/ingest/ingest.ts';
-import { DEFAULT_BATCH } from '../../src/lib/lake/csv.ts';
-import type { DataLake } from '../../src/lib/lake/data-lake.ts';
-import { runQualityChecks } from '../../src/lib/quality/run-checks.ts';
-import { customersCsv, PRODUCTS_CSV, transactionsCsv } from '../helpers/messy-csv.ts';
-import { SALES_ETL, type SalesSource, salesEtl, salesSuite, transformSales } from '../helpers/sales-etl.ts';
-import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
+import { ingestSource } from '../../../src/lib/ingest/ingest.ts';
+import { DEFAULT_BATCH } from '../../../src/lib/lake/csv.ts';
+import type { DataLake } from '../../../src/lib/lake/data-lake.ts';
+import { runQualityChecks } from '../../../src/lib/quality/run-checks.ts';
+import { customersCsv, PRODUCTS_CSV, transactionsCsv } from '../../helpers/messy-csv.ts';
+import {
+  SALES_ETL,
+  type SalesSource,
+  salesEtl,
+  salesSuite,
+  transformSales,
+} from '../../helpers/sales-etl.ts';
+import { createTempLake, type TempLake } from '../../helpers/temp-lake.ts';
 
 const DATE = '2024-03-10';
 

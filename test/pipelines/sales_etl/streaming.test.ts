@@ -1,9 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TransformProgress } from '../../src/lib/engine/run-transform.ts';
-import { cleanCounts, land, outputOf, transformSales } from '../helpers/sales-etl.ts';
-import { createTempLake } from '../helpers/temp-lake.ts';
+import type { TransformProgress } from '../../../src/lib/engine/run-transform.ts';
+import { cleanCounts, land, outputOf, transformSales } from '../../helpers/sales-etl.ts';
+import { createTempLake } from '../../helpers/temp-lake.ts';
 
 const DATE = '2024-01-20';
 const ROWS = 10_000;

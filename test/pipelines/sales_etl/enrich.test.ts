@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataLake } from '../../src/lib/lake/data-lake.ts';
-import { land, outputOf, readRecords, transformSales } from '../helpers/sales-etl.ts';
-import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
+import { DataLake } from '../../../src/lib/lake/data-lake.ts';
+import { land, outputOf, readRecords, transformSales } from '../../helpers/sales-etl.ts';
+import { createTempLake, type TempLake } from '../../helpers/temp-lake.ts';
 
 // Worked out by hand from the seed's enrich_transactions and create_daily_summary, which sales_etl's
 // definition spells as lookup/fillNull/derive → write('enriched') → aggregate/derive → write('daily_summary').
