@@ -74,8 +74,8 @@ export async function startWorkers(
 }
 
 /**
- * Builds dist/ with tsc when any source under src/ is newer than the compiled worker entry, so a
- * `dist` runner never runs stale code.
+ * Builds dist/ with tsc when any source under src/ or pipelines/ is newer than the compiled worker
+ * entry, so a `dist` runner never runs stale code.
  */
 export async function ensureBuild(log: (line: string) => void): Promise<void> {
   const entry = path.join(ROOT, 'dist/src/workers/main.js');
@@ -83,7 +83,11 @@ export async function ensureBuild(log: (line: string) => void): Promise<void> {
     (s) => s.mtimeMs,
     () => 0,
   );
-  if (built > 0 && (await newestSource(path.join(ROOT, 'src'))) <= built) return;
+  const newest = Math.max(
+    await newestSource(path.join(ROOT, 'src')),
+    await newestSource(path.join(ROOT, 'pipelines')),
+  );
+  if (built > 0 && newest <= built) return;
   log('building dist/ (npm run build) for the worker processes…');
   const result = spawnSync(
     process.execPath,

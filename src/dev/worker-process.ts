@@ -69,6 +69,8 @@ export async function startWorkerProcess(
     // takes a child's IPC channel for itself and the child never starts.)
     env: {
       ...process.env,
+      // The build's pipelines are compiled with it (node alone does not load .ts on every LTS).
+      ...(options.runner === 'dist' ? { PIPELINES_DIR: path.join(ROOT, 'dist/pipelines') } : {}),
       ...env,
       LOG_LEVEL: env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace' ? env.LOG_LEVEL : 'info',
     },
