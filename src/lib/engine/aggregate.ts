@@ -22,6 +22,8 @@ class MeasureState {
   compensation = new Float64Array(64);
   extreme = new Float64Array(64).fill(Number.NaN);
   distinct: TextSet[] = [];
+  /** Per group: a bit per id of values with ids (see Batch.idsOf); counted in `count`. */
+  bits: Uint32Array[] = [];
 
   grow(groups: number): void {
     if (groups <= this.count.length) return;
@@ -37,6 +39,9 @@ class MeasureState {
     this.extreme = grown(this.extreme, Number.NaN);
   }
 }
+
+/** Ids beyond this many are not counted with bits (a group's bits would outweigh its text). */
+const MAX_BITS = 1 << 20;
 
 const increment = (counts: Float64Array, at: number): void => {
   counts[at] = (counts[at] as number) + 1;
@@ -90,6 +95,10 @@ export class AggregateStep implements Step {
           break;
         case 'countDistinct': {
           const values = measure.numeric ? batch.number(column) : undefined;
+          // Values with ids are counted with a bit each, so most are never hashed; the others by text.
+          const withIds = values ? undefined : batch.idsOf(column);
+          const ids = withIds && withIds.range <= MAX_BITS ? withIds.ids : undefined;
+          const words = ids ? ((withIds as { range: number }).range + 31) >>> 5 : 0;
           for (let i = 0; i < n; i++) {
             const g = groupOf[i] as number;
             if (g === 0) continue;
@@ -99,6 +108,21 @@ export class AggregateStep implements Step {
                 : String(values[i])
               : ((batch.rows[i] as string[])[column] as string);
             if (isNull(text)) continue;
+            const id = ids ? (ids[i] as number) : -1;
+            if (id >= 0) {
+              let bits = state.bits[g];
+              if (bits === undefined) {
+                bits = new Uint32Array(words);
+                state.bits[g] = bits;
+              }
+              const word = id >>> 5;
+              const bit = 1 << (id & 31);
+              if (((bits[word] as number) & bit) === 0) {
+                bits[word] = (bits[word] as number) | bit;
+                increment(count, g);
+              }
+              continue;
+            }
             let set = state.distinct[g];
             if (set === undefined) {
               set = new TextSet();
@@ -223,7 +247,7 @@ export class AggregateStep implements Step {
       case 'countDistinct': {
         // The set's arrays go to the next set (see TextSet.release); the count is all that is needed.
         const distinct = state.distinct[group];
-        value = distinct?.size ?? 0;
+        value = (state.count[group] as number) + (distinct?.size ?? 0);
         distinct?.release();
         break;
       }

@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { InputError, PipelineError } from '../errors.ts';
 import type { CsvTable, RowBatch } from '../lake/csv.ts';
-import { readCsv } from '../lake/csv-reader.ts';
+import { type ReadCsvOptions, readCsv } from '../lake/csv-reader.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { dateOfKey, lakeKeys } from '../lake/keys.ts';
 
@@ -63,7 +63,7 @@ export async function openLanding(
   key: string,
   source: string,
   date: string,
-  batchSize?: number,
+  options: Pick<ReadCsvOptions, 'batchSize' | 'rowCapacity'> = {},
 ): Promise<LandingInput> {
   const meta = await readMeta(lake, metaKeyOf(key));
   let stream: Readable;
@@ -85,7 +85,7 @@ export async function openLanding(
     const input = meta ? stream : hashing(stream, counted as { bytes: number; hash: Hash });
     const table = await readCsv(input, {
       location: { source, key },
-      ...(batchSize ? { batchSize } : {}),
+      ...options,
     });
     return {
       key,

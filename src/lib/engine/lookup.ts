@@ -12,6 +12,8 @@ export interface DimensionTable {
   /** Row by key text. pandas' `merge` matches a null key with a null key: that row is `nullRow`. */
   index: Map<string, number>;
   nullRow: number;
+  /** Rows in the snapshot. */
+  size: number;
   /** Per taken column, per row: the cell text as written. */
   cells: string[][];
   /** Per taken column: numbers per row (NaN for null) for numeric columns, else undefined. */
@@ -46,6 +48,7 @@ export function buildDimensionTable(
   const table: DimensionTable = {
     index: new Map(),
     nullRow: -1,
+    size: rows.length,
     cells: take.map(() => []),
     numbers: take.map((column) =>
       isNumericType(dimension.schema[column] ?? 'string') ? new Float64Array(rows.length) : undefined,
@@ -118,10 +121,13 @@ export class LookupStep implements Step {
       if (!numbers[k]) batch.invalidate(positions[k] as number);
       batch.setSafe(positions[k] as number, table.safe[k] as boolean);
     }
+    // A one-column key's values get the matched row as their id (see Batch.idsOf).
+    const ids = on.length === 1 ? batch.idColumn(on[0] as number, table.size) : undefined;
     for (let i = 0; i < batch.size; i++) {
       const row = batch.rows[i] as string[];
       const text = keyText(row, on);
       const r = on.length === 1 && isNull(text) ? table.nullRow : (table.index.get(text) ?? -1);
+      if (ids) ids[i] = r;
       if (r >= 0) this.matched++;
       else this.unmatched++;
       for (let k = 0; k < positions.length; k++) {

@@ -6,7 +6,7 @@ import { TextSet } from '../pandas/text-set.ts';
 import { pythonTitle } from '../pandas/title-case.ts';
 import type { Batch } from './batch.ts';
 import { formatValue, type Layout } from './layout.ts';
-import { createRowView, type RowView } from './row-view.ts';
+import { RowView } from './row-view.ts';
 import type { Step, StepMetrics } from './step.ts';
 
 /** Separates the parts of a composite key; a null part is NUL (no text holds either). */
@@ -101,6 +101,8 @@ export class FillNullStep implements Step {
         filled++;
       }
       (this.filled[k] as number) += filled;
+      // Filled cells no longer hold the text their ids stood for.
+      if (filled > 0 && batch.idsOf(c)) batch.invalidate(c);
       if (filled > 0 && needsQuotes(text)) batch.setSafe(c, false);
       if (filled > 0 && batch.lineWidth > c) batch.lines = undefined;
     });
@@ -170,13 +172,13 @@ export class FilterStep implements Step {
     layout: Layout,
     private readonly predicate: (row: AnyRow) => boolean,
   ) {
-    this.view = createRowView(layout);
+    this.view = new RowView(layout);
   }
 
   run(batch: Batch): void {
     const keep = flags(batch.size);
     const { view, predicate } = this;
-    view.batch = batch;
+    view.use(batch);
     let dropped = false;
     for (let i = 0; i < batch.size; i++) {
       view.at = i;
@@ -210,13 +212,13 @@ export class ComputeStep implements Step {
     /** The first existing column the step overwrites (formatted lines up to it stay valid). */
     private readonly firstReplaced: number,
   ) {
-    this.view = createRowView(layout);
+    this.view = new RowView(layout);
     this.computed = outputs.map(() => null);
   }
 
   run(batch: Batch): void {
     const { view, outputs, computed } = this;
-    view.batch = batch;
+    view.use(batch);
     const n = batch.size;
     if (n === 0) return;
     // A column's cache is chosen by its first value: numbers (NaN for null, as pandas), else values.

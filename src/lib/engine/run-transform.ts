@@ -67,7 +67,10 @@ export async function runTransform(options: TransformOptions): Promise<Transform
 
   // The fact object opens (metadata, stream, header) while the dimensions load; an error of the
   // dimensions is reported first, once that object is closed (a failed step leaves nothing open).
-  const opening = openLanding(lake, factKey, fact, date, options.batchSize);
+  const opening = openLanding(lake, factKey, fact, date, {
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    rowCapacity: (header) => header.length + appendedColumns(pipeline),
+  });
   opening.catch(() => undefined); // awaited below; observed now so an early rejection is not unhandled
   let snapshots: Map<string, Snapshot>;
   try {
@@ -168,6 +171,18 @@ interface Snapshot {
   header: string[];
   rows: string[][];
   ref: ObjectRef;
+}
+
+/** How many columns the streamed steps append to a row at most (before the first aggregate). */
+function appendedColumns(pipeline: PipelineDefinition): number {
+  const { steps } = pipeline.plan;
+  const origin = steps[0]?.before.length ?? 0;
+  let widest = origin;
+  for (const step of steps) {
+    if (step.op.op === 'aggregate') break;
+    widest = Math.max(widest, step.after.length);
+  }
+  return widest - origin;
 }
 
 /** Positions of the fact's columns its schema types as numbers. */

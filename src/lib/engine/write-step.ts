@@ -79,16 +79,38 @@ function runsOf(safe: Uint8Array, from: number, to: number): number[] {
 }
 
 function formatRuns(row: readonly string[], runs: readonly number[]): string {
+  // The whole row, its unsafe columns first (the input's, before what steps appended): joined once
+  // natively, then only the unsafe prefix is checked, as formatCsvLine checks a line.
+  if (runs.length === 6 && runs[0] === 0 && runs[2] === 0 && runs[5] === 1 && runs[4] === row.length) {
+    return joinCheckingPrefix(row, runs[1] as number);
+  }
   let line = '';
   for (let r = 0; r < runs.length; r += 3) {
     const start = runs[r] as number;
     const end = runs[r + 1] as number;
-    let part: string;
-    if (runs[r + 2] === 1) {
-      part = row[start] as string;
-      for (let c = start + 1; c < end; c++) part += `,${row[c]}`;
-    } else part = formatCsvLine(row, start, end);
+    const part =
+      runs[r + 2] === 1
+        ? end - start === 1
+          ? (row[start] as string)
+          : row.slice(start, end).join(',')
+        : formatCsvLine(row, start, end);
     line = r === 0 ? part : `${line},${part}`;
   }
   return line;
+}
+
+/** `row` as one CSV line, when only its first `unsafe` cells may need quoting. */
+function joinCheckingPrefix(row: readonly string[], unsafe: number): string {
+  const line = row.join(',');
+  let prefix = unsafe - 1;
+  for (let c = 0; c < unsafe; c++) prefix += (row[c] as string).length;
+  const quote = line.indexOf('"');
+  const lf = line.indexOf('\n');
+  const cr = line.indexOf('\r');
+  if ((quote < 0 || quote > prefix) && (lf < 0 || lf > prefix) && (cr < 0 || cr > prefix)) {
+    let commas = 0;
+    for (let at = line.indexOf(','); at >= 0 && at < prefix; at = line.indexOf(',', at + 1)) commas++;
+    if (commas === unsafe - 1) return line;
+  }
+  return formatCsvLine(row);
 }

@@ -21,6 +21,11 @@ export interface ReadCsvOptions {
    * being copied out of the text (a quality suite reads only its checks' columns).
    */
   columns?: (header: readonly string[]) => Iterable<number>;
+  /**
+   * Cells to reserve in each row, given the header (default its width): a consumer that appends
+   * columns to the rows then never regrows them (the transform appends its derived columns).
+   */
+  rowCapacity?: (header: readonly string[]) => number;
 }
 
 /**
@@ -73,7 +78,7 @@ export async function readCsv(
     throw error;
   }
   const width = header.length;
-  parser.expectWidth(width);
+  parser.expectWidth(width, options.rowCapacity?.(header) ?? width);
   if (options.columns) parser.keepOnly(options.columns(header), width);
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
 
@@ -145,9 +150,9 @@ class RecordParser {
    */
   private template: string[] = [];
 
-  /** Sets the width of the rows to come: the header's. */
-  expectWidth(width: number): void {
-    this.template = Array.from({ length: width }, () => '');
+  /** Sets the width of the rows to come (the header's) and the cells each row reserves. */
+  expectWidth(width: number, capacity = width): void {
+    this.template = Array.from({ length: Math.max(width, capacity) }, () => '');
   }
 
   keepOnly(columns: Iterable<number>, width: number): void {
@@ -276,17 +281,18 @@ class RecordParser {
     const keep = this.keep;
     // Field by field with indexOf, measured faster than slicing the line and splitting it; with
     // `keep`, only the kept columns are copied out and the others read as ''.
-    // A copy of the template has the header's width as its capacity, so filling it never regrows it.
+    // A copy of the template has the row's capacity, so filling it (and appending to it up to the
+    // capacity) never regrows it; its length is then cut to the fields read.
     const fields = this.template.slice();
-    const width = fields.length;
+    const capacity = fields.length;
     for (let from = i, k = 0; ; k++) {
       let to = text.indexOf(delimiter, from);
       if (to < 0 || to > end) to = end;
       const value = keep === undefined || keep[k] === 1 ? text.slice(from, to) : '';
-      if (k < width) fields[k] = value;
+      if (k < capacity) fields[k] = value;
       else fields.push(value);
       if (to === end) {
-        if (k + 1 < width) fields.length = k + 1;
+        if (k + 1 < capacity) fields.length = k + 1;
         return fields;
       }
       from = to + 1;
