@@ -45,10 +45,13 @@ export function compileTransform(
   const fact = pipeline.sources[pipeline.transform.source];
   let layout = Layout.of(header, fact?.schema ?? {}, where.key);
   const compiled: CompiledTransform = { steps: [], aggregateLayouts: new Map(), writes: [], lookups: [] };
-  const labels = pipeline.plan.steps.map((s) => s.label);
   pipeline.transform.ops.forEach((op, index) => {
-    const label = `${labels[index] ?? `step ${index + 1}`} of pipeline ${pipeline.name}`;
-    const result = compileOp(op, layout, label, pipeline, where, openWriter, compiled);
+    const planned = pipeline.plan.steps[index];
+    const label = `${planned?.label ?? `step ${index + 1}`} of pipeline ${pipeline.name}`;
+    // The plan typed every column a step adds; the runtime layout takes those types by name.
+    const typeOf = (name: string): RuntimeType =>
+      planned?.after.find((c) => c.name === name)?.type ?? 'unknown';
+    const result = compileOp(op, { layout, label, typeOf }, pipeline, where, openWriter, compiled);
     layout = result.layout;
     compiled.steps.push(result.step);
     if (result.step instanceof AggregateStep) compiled.aggregateLayouts.set(index, layout);
@@ -56,10 +59,16 @@ export function compileTransform(
   return compiled;
 }
 
+/** Where an operation is compiled: the layout before it, its label, the plan's types after it. */
+interface StepContext {
+  layout: Layout;
+  label: string;
+  typeOf: (name: string) => RuntimeType;
+}
+
 function compileOp(
   op: Op,
-  layout: Layout,
-  label: string,
+  { layout, label, typeOf }: StepContext,
   pipeline: PipelineDefinition,
   where: Required<Where>,
   openWriter: (dataset: string, header: readonly string[]) => CsvObjectWriter,
@@ -87,16 +96,16 @@ function compileOp(
       }));
       return {
         step: new ParseStep(columns, where),
-        layout: layout.with(columns.map((c) => ({ name: c.name, type: c.type }))).layout,
+        layout: layout.with(columns.map((c) => ({ name: c.name, type: typeOf(c.name) }))).layout,
       };
     }
     case 'derive':
-      return compileDerive(op, layout, label, where);
+      return compileDerive(op, { layout, label, typeOf }, where);
     case 'filter':
       return { step: new FilterStep(layout, op.predicate), layout };
     case 'apply': {
       const names = Object.keys(op.columns);
-      const next = layout.with(names.map((name) => ({ name, type: op.columns[name] as RuntimeType })));
+      const next = layout.with(names.map((name) => ({ name, type: typeOf(name) })));
       const { fn } = op;
       const compute = (row: AnyRow, into: Value[]) => {
         const result = fn(row) ?? {};
@@ -126,7 +135,7 @@ function compileOp(
           },
         );
       }
-      const next = layout.with(op.take.map((name) => ({ name, type: dimension.schema[name] ?? 'string' })));
+      const next = layout.with(op.take.map((name) => ({ name, type: typeOf(name) })));
       const step = new LookupStep(op.dimension, on, next.positions);
       compiled.lookups.push({ step, dimension: op.dimension, take: op.take });
       return { step, layout: next.layout };
@@ -138,14 +147,13 @@ function compileOp(
     }
     case 'aggregate': {
       const by = positions(op.by);
-      const measures = Object.entries(op.measures).map(([name, measure]): MeasurePlan => {
+      const measures = Object.values(op.measures).map((measure): MeasurePlan => {
         const column = measure.column === undefined ? -1 : (positions([measure.column])[0] as number);
         const type = column >= 0 ? layout.types[column] : undefined;
         const numeric =
           type !== undefined &&
           (isNumericType(type as never) ||
             (type === 'unknown' && measure.fn !== 'countDistinct' && measure.fn !== 'count'));
-        void name;
         return { fn: measure.fn, column, numeric, round: measure.round };
       });
       const step = new AggregateStep(
@@ -153,14 +161,9 @@ function compileOp(
         by.map((c) => isNumericType(layout.types[c] as never)),
         measures,
       );
+      const names = [...op.by, ...Object.keys(op.measures)];
       const next = Layout.fromColumns(
-        [
-          ...op.by.map((name, k) => ({ name, type: layout.types[by[k] as number] as RuntimeType })),
-          ...Object.entries(op.measures).map(([name, m]) => ({
-            name,
-            type: (m.fn === 'count' || m.fn === 'countDistinct' ? 'int' : 'float') as RuntimeType,
-          })),
-        ],
+        names.map((name) => ({ name, type: typeOf(name) })),
         where.key,
       );
       return { step, layout: next };
@@ -170,17 +173,11 @@ function compileOp(
 
 function compileDerive(
   op: Extract<Op, { op: 'derive' }>,
-  layout: Layout,
-  label: string,
+  { layout, label, typeOf }: StepContext,
   where: Required<Where>,
 ) {
   const entries = Object.entries(op.columns);
-  const next = layout.with(
-    entries.map(([name, expr]) => ({
-      name,
-      type: isTimePart(expr) ? timePartType(expr.part) : ('unknown' as RuntimeType),
-    })),
-  );
+  const next = layout.with(entries.map(([name]) => ({ name, type: typeOf(name) })));
   const timeOutputs: TimeOutput[] = [];
   const computedAt: number[] = [];
   const functions: ((row: AnyRow) => Value)[] = [];
@@ -206,22 +203,6 @@ function compileDerive(
   }
   if (timeOutputs.length > 0) steps.push(new TimePartsStep(timeOutputs, names, where));
   return { step: steps.length === 1 ? (steps[0] as Step) : sequence(steps), layout: next.layout };
-}
-
-function timePartType(part: string): RuntimeType {
-  switch (part) {
-    case 'hour':
-    case 'dayOfWeek':
-      return 'int';
-    case 'isWeekend':
-      return 'bool';
-    case 'date':
-      return 'date';
-    case 'hourStart':
-      return 'datetime';
-    default:
-      return 'string';
-  }
 }
 
 /** The first position among `positions` that an existing column holds (Infinity for none). */
