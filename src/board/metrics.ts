@@ -3,11 +3,13 @@ import { Job, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { errorMessage } from '../lib/errors.ts';
+import type { DataLake } from '../lib/lake/data-lake.ts';
 import type { Logger } from '../lib/logger.ts';
-import { pipelineNameSchema, QUEUE_NAMES, type QueueName, runStatusSchema } from '../lib/pipeline/jobs.ts';
+import { pipelineNameSchema, QUEUE_NAMES, type QueueName } from '../lib/pipeline/jobs.ts';
 import { parseRunId, stepOfJobId } from '../lib/pipeline/lifecycle.ts';
 import type { PipelineQueues } from '../lib/pipeline/queues.ts';
 import { createRedis } from '../lib/redis.ts';
+import { isParentFailure, RunRecordCache, registerRunMetrics } from './metrics-runs.ts';
 import type { RunStore } from './run-store.ts';
 
 /** Step durations run from milliseconds (tiny test partitions) to the 10-minute step timeout. */
@@ -28,7 +30,12 @@ export const JOB_STATES = [
 /** What {@link createBoardMetrics} reads from and subscribes to. */
 export interface BoardMetricsOptions {
   queues: PipelineQueues;
+  /** Reads run records; its pipelines are the ones whose runs are counted. */
   runs: RunStore;
+  /** The lake the run records are listed from. */
+  lake: DataLake;
+  /** How long a listing of the run records' keys is reused (default 10 000 ms; 0: every scrape). */
+  listIntervalMs?: number;
   /** QueueEvents block on XREAD, so each gets its own connection (worker role: reconnects forever). */
   redisUrl: string;
   prefix: string;
@@ -42,6 +49,8 @@ export interface CountedJob {
   pipeline: string;
   jobId: string;
   outcome: 'completed' | 'failed';
+  /** A parent BullMQ failed because its child failed: not counted (the child was). */
+  parentFailure?: boolean;
 }
 
 /** The board's Prometheus metrics: its own registry (never prom-client's global one). */
@@ -60,12 +69,13 @@ export interface BoardMetrics {
  * Builds the board's metrics:
  * - `lakeflow_queue_jobs{queue,state}`: jobs per queue and state, read from Redis on each scrape;
  * - `lakeflow_job_duration_seconds{queue,pipeline}`: processing time (finishedOn − processedOn) of
- *   completed jobs;
- * - `lakeflow_job_failures_total{queue,pipeline}`: jobs that failed for good (after their retries);
- * - `lakeflow_runs{pipeline,status}`: run records in the lake by pipeline and status (counted at most
- *   every ~10 s);
+ *   completed jobs, from the queue events this process sees (from its start on);
+ * - `lakeflow_job_failures_total{queue,pipeline}`: jobs that failed for good of their own cause, from
+ *   the same events (a parent that BullMQ fails because its child failed is not counted again);
+ * - the per-pipeline run metrics of {@link registerRunMetrics} (runs by status, last run times, run
+ *   durations, rows in and out, step failures, quality scores), computed from the run records in the
+ *   lake, so they survive a restart of the board;
  * - `lakeflow_board_*`: the board process's own CPU, memory and event-loop metrics.
- * Durations and failures are counted from the events this process sees, from its start on.
  */
 export function createBoardMetrics(options: BoardMetricsOptions): BoardMetrics {
   const { queues, runs, logger } = options;
@@ -84,18 +94,13 @@ export function createBoardMetrics(options: BoardMetricsOptions): BoardMetrics {
       });
     },
   });
-  new Gauge({
-    name: 'lakeflow_runs',
-    help: 'Run records in the lake by pipeline and run status (success, partial, failed).',
-    labelNames: ['pipeline', 'status'],
-    registers: [registry],
-    async collect() {
-      const counts = await runs.countByStatus();
-      for (const [pipeline, byStatus] of Object.entries(counts)) {
-        for (const status of runStatusSchema.options) this.set({ pipeline, status }, byStatus[status]);
-      }
-    },
+  const records = new RunRecordCache({
+    lake: options.lake,
+    runs,
+    logger,
+    ...(options.listIntervalMs !== undefined ? { listIntervalMs: options.listIntervalMs } : {}),
   });
+  registerRunMetrics(registry, records);
   const durations = new Histogram({
     name: 'lakeflow_job_duration_seconds',
     help: 'Processing time of completed jobs (finishedOn - processedOn), per queue and pipeline.',
@@ -105,7 +110,7 @@ export function createBoardMetrics(options: BoardMetricsOptions): BoardMetrics {
   });
   const failures = new Counter({
     name: 'lakeflow_job_failures_total',
-    help: 'Jobs that failed for good (retries exhausted or a permanent error), per queue and pipeline.',
+    help: 'Jobs that failed for good of their own cause (a parent failed for its child is not counted), per queue and pipeline.',
     labelNames: ['queue', 'pipeline'],
     registers: [registry],
   });
@@ -123,6 +128,9 @@ export function createBoardMetrics(options: BoardMetricsOptions): BoardMetrics {
   const events: QueueEvents[] = [];
 
   const onCompleted = async (queue: QueueName, jobId: string) => {
+    // The root's end is the run's end: its record is (re)written by then.
+    const step = stepOfJobId(jobId);
+    if (step?.queue === 'quality' && queue === 'quality') records.markChanged(step.runId);
     let pipeline = pipelineOfJobId(jobId);
     try {
       // The event carries no timestamps; the job hash has them (it is kept for KEEP_COMPLETED_SECONDS).
@@ -135,15 +143,21 @@ export function createBoardMetrics(options: BoardMetricsOptions): BoardMetrics {
     }
     emitter.emit('job', { queue, pipeline, jobId, outcome: 'completed' } satisfies CountedJob);
   };
-  const onFailed = async (queue: QueueName, jobId: string) => {
+  const onFailed = async (queue: QueueName, jobId: string, failedReason: string | undefined) => {
+    // A step that fails for good writes its run's record before BullMQ marks it failed.
+    const step = stepOfJobId(jobId);
+    if (step) records.markChanged(step.runId);
     let pipeline = pipelineOfJobId(jobId);
     if (pipeline === UNKNOWN) {
       // A schedule's fire (its id is the scheduler's): the payload names the pipeline.
       const job = await Job.fromId(queues[queue], jobId).catch(() => undefined);
       pipeline = pipelineOfData(job?.data) ?? pipeline;
     }
-    failures.inc({ queue, pipeline });
-    emitter.emit('job', { queue, pipeline, jobId, outcome: 'failed' } satisfies CountedJob);
+    // A failed ingestion fails the transform and the quality root after it (failParentOnFailure):
+    // one failure, counted at its cause only.
+    const parentFailure = isParentFailure(failedReason);
+    if (!parentFailure) failures.inc({ queue, pipeline });
+    emitter.emit('job', { queue, pipeline, jobId, outcome: 'failed', parentFailure } satisfies CountedJob);
   };
 
   return {
@@ -156,15 +170,18 @@ export function createBoardMetrics(options: BoardMetricsOptions): BoardMetrics {
         connections.push(connection);
         const queueEvents = new QueueEvents(queue, { connection, prefix: options.prefix });
         queueEvents.on('completed', ({ jobId }) => void onCompleted(queue, jobId));
-        queueEvents.on('failed', ({ jobId }) => void onFailed(queue, jobId));
+        queueEvents.on('failed', ({ jobId, failedReason }) => void onFailed(queue, jobId, failedReason));
         queueEvents.on('error', (error) => logger.warn({ err: errorMessage(error), queue }, 'queue events'));
         events.push(queueEvents);
       }
       await Promise.all(events.map((queueEvents) => queueEvents.waitUntilReady()));
+      // Reads the run records now, so the first scrape does not wait for all of them.
+      records.refresh().catch((error) => logger.warn({ err: errorMessage(error) }, 'run records unreadable'));
     },
     scrape: () => registry.metrics(),
     async close() {
       await Promise.allSettled(events.map((queueEvents) => queueEvents.close()));
+      await records.settled();
       for (const connection of connections) connection.disconnect();
       registry.clear();
     },

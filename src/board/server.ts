@@ -32,7 +32,7 @@ export interface BoardDeps {
   lake?: DataLake;
   /** The pipelines whose runs are listed and labelled; default those loaded from PIPELINES_DIR. */
   registry?: PipelineRegistry;
-  /** How long the runs-by-status metric reuses a count. Default 10 000 ms. */
+  /** How long the run metrics reuse a listing of the run records. Default 10 000 ms. */
   runCountTtlMs?: number;
   /** Called when stop() exceeds SHUTDOWN_TIMEOUT_MS (the entry point exits). */
   onShutdownTimeout?: () => void;
@@ -98,6 +98,8 @@ export async function createBoardServer(config: Config, deps: BoardDeps = {}): P
     const metrics = createBoardMetrics({
       queues,
       runs,
+      lake,
+      listIntervalMs: deps.runCountTtlMs ?? 10_000,
       redisUrl: config.REDIS_URL,
       prefix: config.QUEUE_PREFIX,
       logger,
