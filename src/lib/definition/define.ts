@@ -1,7 +1,8 @@
-import { type Plan, planTransform, suiteProblems } from '../engine/plan.ts';
+import { type Plan, planTransform } from '../engine/plan.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
 import type { QualityCheck } from '../quality/checks.ts';
 import { Chain, type Op, type TransformContext, transformContext } from './chain.ts';
+import { NAME, suiteProblems } from './checks.ts';
 import { type QualityContext, qualityContext, type SuiteSpec } from './quality.ts';
 import type { AnyRow } from './schema.ts';
 import type { Sources } from './sources.ts';
@@ -50,8 +51,6 @@ export interface PipelineSpec<S extends Sources, D extends Record<string, AnyRow
    */
   quality?: (context: QualityContext<D>) => Record<string, SuiteSpec<keyof D & string>>;
 }
-
-const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 /**
  * Defines a pipeline: sources, a streaming transform that writes named datasets, and quality suites.

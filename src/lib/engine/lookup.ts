@@ -2,9 +2,9 @@ import { isNumericType } from '../definition/schema.ts';
 import type { DimensionSource } from '../definition/sources.ts';
 import { InputError } from '../errors.ts';
 import { needsQuotes } from '../lake/csv.ts';
+import { keyText } from '../pandas/keys.ts';
 import { isNull, readNumber } from '../pandas/pandas-text.ts';
 import type { Batch } from './batch.ts';
-import { keyText } from './row-steps.ts';
 import type { Step, StepMetrics } from './step.ts';
 
 /** A dimension snapshot keyed for left joins: only the columns a lookup takes are kept. */

@@ -1,8 +1,8 @@
 import type { Op } from '../definition/chain.ts';
+import { maybeNumeric, NAME, sourceProblems } from '../definition/checks.ts';
 import { isTimePart, type TimePartName } from '../definition/expressions.ts';
 import { COLUMN_TYPES, type ColumnType, isNumericType, type Schema } from '../definition/schema.ts';
-import type { Source, Sources } from '../definition/sources.ts';
-import { type QualityCheck, qualityCheckSchema } from '../quality/checks.ts';
+import type { Sources } from '../definition/sources.ts';
 
 /** A column as the plan tracks it; `unknown` is the type of a function's result until it runs. */
 export interface PlanColumn {
@@ -33,7 +33,6 @@ export interface Plan {
   datasets: readonly PlanDataset[];
 }
 
-const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const TIME_PART_TYPES: Record<TimePartName, ColumnType> = {
   date: 'date',
   hour: 'int',
@@ -44,7 +43,6 @@ const TIME_PART_TYPES: Record<TimePartName, ColumnType> = {
 };
 const NUMERIC_MEASURES = new Set(['sum', 'mean', 'min', 'max']);
 const MEASURES = new Set([...NUMERIC_MEASURES, 'count', 'countDistinct']);
-const FORMATS = ['csv', 'json', 'ndjson'];
 
 /**
  * Checks a pipeline's sources and transform, and resolves every step's columns; each problem is
@@ -87,96 +85,9 @@ export function planTransform(
   return { plan: { source: chain.source, steps, datasets }, problems };
 }
 
-/** Problems of quality suites against the datasets they check. */
-export function suiteProblems(
-  plan: Plan,
-  suites: Readonly<Record<string, { dataset: string; checks: readonly QualityCheck[] }>>,
-): string[] {
-  const problems: string[] = [];
-  for (const [name, suite] of Object.entries(suites)) {
-    const where = `quality suite ${name}`;
-    if (!NAME.test(name)) problems.push(`${where}: name: lower-case letters, digits and _`);
-    const dataset = plan.datasets.find((d) => d.name === suite.dataset);
-    if (!dataset) {
-      problems.push(
-        `${where}: no output dataset ${JSON.stringify(suite.dataset)} (datasets: ${plan.datasets.map((d) => d.name).join(', ')})`,
-      );
-      continue;
-    }
-    if (suite.checks.length === 0) problems.push(`${where}: it has no checks`);
-    for (const check of suite.checks) {
-      const parsed = qualityCheckSchema.safeParse(check);
-      if (!parsed.success) {
-        const named = check?.name ?? check?.column ?? '(unnamed)';
-        for (const issue of parsed.error.issues) {
-          problems.push(`${where}: check "${named}": ${issue.path.join('.') || '(check)'}: ${issue.message}`);
-        }
-        continue;
-      }
-      const column = dataset.columns.find((c) => c.name === check.column);
-      if (!column)
-        problems.push(
-          `${where}: check "${check.name}": column ${check.column} is not in dataset ${dataset.name}`,
-        );
-      else if ((check.kind === 'range' || check.kind === 'compare') && !maybeNumeric(column)) {
-        problems.push(
-          `${where}: check "${check.name}": column ${check.column} is ${column.type}, not numeric`,
-        );
-      }
-    }
-  }
-  return problems;
-}
-
-function sourceProblems(name: string, source: Source): string[] {
-  const where = `source ${name}`;
-  const problems: string[] = [];
-  if (!NAME.test(name)) problems.push(`${where}: name: lower-case letters, digits and _`);
-  if (
-    typeof source !== 'object' ||
-    source === null ||
-    (source.kind !== 'fact' && source.kind !== 'dimension')
-  ) {
-    return [...problems, `${where}: declare it with fact() or dimension()`];
-  }
-  const schema = source.schema ?? {};
-  for (const format of source.formats ?? []) {
-    if (!FORMATS.includes(format))
-      problems.push(`${where}: unknown format ${JSON.stringify(format)} (formats: ${FORMATS.join(', ')})`);
-  }
-  const names = Object.keys(schema);
-  if (names.length === 0) problems.push(`${where}: the schema has no columns`);
-  for (const [column, type] of Object.entries(schema)) {
-    if (!COLUMN_TYPES.includes(type))
-      problems.push(
-        `${where}: column ${column}: unknown type ${JSON.stringify(type)} (types: ${COLUMN_TYPES.join(', ')})`,
-      );
-  }
-  for (const column of source.required ?? []) {
-    if (!(column in schema)) problems.push(`${where}: required column ${column} is not in the schema`);
-  }
-  if (source.kind === 'fact') {
-    const type = schema[source.eventTime];
-    if (type === undefined)
-      problems.push(`${where}: event-time column ${source.eventTime} is not in the schema`);
-    else if (type !== 'datetime' && type !== 'date')
-      problems.push(`${where}: event-time column ${source.eventTime} is ${type}, not datetime or date`);
-  } else if (!Array.isArray(source.key)) {
-    problems.push(`${where}: the key must be a list of columns (dimension() takes one name or several)`);
-  } else {
-    if (source.key.length === 0) problems.push(`${where}: a dimension needs a key`);
-    for (const column of source.key) {
-      if (!(column in schema)) problems.push(`${where}: key column ${column} is not in the schema`);
-    }
-  }
-  return problems;
-}
-
 function columnsOf(schema: Schema): PlanColumn[] {
   return Object.entries(schema).map(([name, type]) => ({ name, type }));
 }
-
-const maybeNumeric = (column: PlanColumn) => column.type === 'unknown' || isNumericType(column.type);
 
 /** The columns after `op`, reporting what is wrong with it. */
 function applyOp(

@@ -1,6 +1,7 @@
 import type { TextOptions } from '../definition/chain.ts';
 import type { AnyRow, Value } from '../definition/schema.ts';
 import { needsQuotes } from '../lake/csv.ts';
+import { isNullKey, keyText } from '../pandas/keys.ts';
 import { isNull, pythonStrip } from '../pandas/pandas-text.ts';
 import { TextSet } from '../pandas/text-set.ts';
 import { pythonTitle } from '../pandas/title-case.ts';
@@ -8,25 +9,6 @@ import type { Batch } from './batch.ts';
 import { formatValue, type Layout } from './layout.ts';
 import { RowView } from './row-view.ts';
 import type { Step, StepMetrics } from './step.ts';
-
-/** Separates the parts of a composite key; a null part is NUL (no text holds either). */
-const KEY_SEPARATOR = '\u001f';
-const NULL_PART = '\u0000';
-
-/** The key text of row `row` over `columns` (pandas: nulls are equal to each other). */
-export function keyText(row: readonly string[], columns: readonly number[]): string {
-  if (columns.length === 1) return row[columns[0] as number] as string;
-  let key = '';
-  for (let k = 0; k < columns.length; k++) {
-    const text = row[columns[k] as number] as string;
-    key += (k === 0 ? '' : KEY_SEPARATOR) + (isNull(text) ? NULL_PART : text);
-  }
-  return key;
-}
-
-/** Whether the single-column key is null (composite keys encode nulls in their text). */
-export const isNullKey = (columns: readonly number[], key: string): boolean =>
-  columns.length === 1 && isNull(key);
 
 /** `drop_duplicates(subset=keys)`, keeping the first row of each key. */
 export class DedupeStep implements Step {

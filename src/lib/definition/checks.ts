@@ -1,0 +1,98 @@
+import type { Plan, PlanColumn } from '../engine/plan.ts';
+import { type QualityCheck, qualityCheckSchema } from '../quality/checks.ts';
+import { COLUMN_TYPES, isNumericType } from './schema.ts';
+import type { Source } from './sources.ts';
+
+/** What a definition's names may be: lower-case letters, digits and `_`, starting with a letter. */
+export const NAME = /^[a-z][a-z0-9_]{0,63}$/;
+const FORMATS = ['csv', 'json', 'ndjson'];
+
+/** Whether a column may hold numbers (a function's result is known only when it runs). */
+export const maybeNumeric = (column: PlanColumn): boolean =>
+  column.type === 'unknown' || isNumericType(column.type);
+
+/** Problems of quality suites against the datasets they check. */
+export function suiteProblems(
+  plan: Plan,
+  suites: Readonly<Record<string, { dataset: string; checks: readonly QualityCheck[] }>>,
+): string[] {
+  const problems: string[] = [];
+  for (const [name, suite] of Object.entries(suites)) {
+    const where = `quality suite ${name}`;
+    if (!NAME.test(name)) problems.push(`${where}: name: lower-case letters, digits and _`);
+    const dataset = plan.datasets.find((d) => d.name === suite.dataset);
+    if (!dataset) {
+      problems.push(
+        `${where}: no output dataset ${JSON.stringify(suite.dataset)} (datasets: ${plan.datasets.map((d) => d.name).join(', ')})`,
+      );
+      continue;
+    }
+    if (suite.checks.length === 0) problems.push(`${where}: it has no checks`);
+    for (const check of suite.checks) {
+      const parsed = qualityCheckSchema.safeParse(check);
+      if (!parsed.success) {
+        const named = check?.name ?? check?.column ?? '(unnamed)';
+        for (const issue of parsed.error.issues) {
+          problems.push(`${where}: check "${named}": ${issue.path.join('.') || '(check)'}: ${issue.message}`);
+        }
+        continue;
+      }
+      const column = dataset.columns.find((c) => c.name === check.column);
+      if (!column)
+        problems.push(
+          `${where}: check "${check.name}": column ${check.column} is not in dataset ${dataset.name}`,
+        );
+      else if ((check.kind === 'range' || check.kind === 'compare') && !maybeNumeric(column)) {
+        problems.push(
+          `${where}: check "${check.name}": column ${check.column} is ${column.type}, not numeric`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/** Problems of one source declaration. */
+export function sourceProblems(name: string, source: Source): string[] {
+  const where = `source ${name}`;
+  const problems: string[] = [];
+  if (!NAME.test(name)) problems.push(`${where}: name: lower-case letters, digits and _`);
+  if (
+    typeof source !== 'object' ||
+    source === null ||
+    (source.kind !== 'fact' && source.kind !== 'dimension')
+  ) {
+    return [...problems, `${where}: declare it with fact() or dimension()`];
+  }
+  const schema = source.schema ?? {};
+  for (const format of source.formats ?? []) {
+    if (!FORMATS.includes(format))
+      problems.push(`${where}: unknown format ${JSON.stringify(format)} (formats: ${FORMATS.join(', ')})`);
+  }
+  const names = Object.keys(schema);
+  if (names.length === 0) problems.push(`${where}: the schema has no columns`);
+  for (const [column, type] of Object.entries(schema)) {
+    if (!COLUMN_TYPES.includes(type))
+      problems.push(
+        `${where}: column ${column}: unknown type ${JSON.stringify(type)} (types: ${COLUMN_TYPES.join(', ')})`,
+      );
+  }
+  for (const column of source.required ?? []) {
+    if (!(column in schema)) problems.push(`${where}: required column ${column} is not in the schema`);
+  }
+  if (source.kind === 'fact') {
+    const type = schema[source.eventTime];
+    if (type === undefined)
+      problems.push(`${where}: event-time column ${source.eventTime} is not in the schema`);
+    else if (type !== 'datetime' && type !== 'date')
+      problems.push(`${where}: event-time column ${source.eventTime} is ${type}, not datetime or date`);
+  } else if (!Array.isArray(source.key)) {
+    problems.push(`${where}: the key must be a list of columns (dimension() takes one name or several)`);
+  } else {
+    if (source.key.length === 0) problems.push(`${where}: a dimension needs a key`);
+    for (const column of source.key) {
+      if (!(column in schema)) problems.push(`${where}: key column ${column} is not in the schema`);
+    }
+  }
+  return problems;
+}
