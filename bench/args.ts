@@ -48,6 +48,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --customers N        customers in the dimension file (default 9000)
   --seed S             generator seed (default 42)
   --json               print one JSON object instead of tables (progress goes to stderr)
+  --help, -h           this help
 
 The input is generated once and cached under .bench/ (keyed by size, dates, customers and seed).
 Redis: REDIS_URL (default redis://127.0.0.1:6379); each configuration uses its own queue prefix and
@@ -75,7 +76,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       'cpu-prof': { type: 'string' },
       'node-args': { type: 'string', default: '' },
       'max-old-space-size': { type: 'string' },
-      help: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return 'help';

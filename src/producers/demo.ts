@@ -13,7 +13,7 @@ import { RunFollower, type RunOutcome } from './follow-runs.ts';
 import { choosePipeline } from './run-template.ts';
 
 const WORKERS = 2;
-const USAGE = `Usage: npm run demo -- [--pipeline NAME]
+const USAGE = `Usage: npm run demo -- [--pipeline NAME] [--help]
 
 Runs a loaded pipeline (default: the only one, else sales_etl) on two worker processes with its
 generators, as the notebook does: three days (dimensions ingested on the first only), then a final run
@@ -25,10 +25,15 @@ with the pipeline's second quality suite if it has one; prints what the notebook
  * {@link demoRuns} wave by wave, and prints the report from the lake.
  */
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { pipeline: { type: 'string' }, help: { type: 'boolean' } },
-    strict: true,
-  });
+  let values: { pipeline?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: { pipeline: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new ConfigError(`${errorMessage(error)}\n\n${USAGE}`, { code: 'ARGS_INVALID' });
+  }
   if (values.help) {
     console.log(USAGE);
     return 0;

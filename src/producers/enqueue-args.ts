@@ -12,7 +12,11 @@ export const ENQUEUE_USAGE = `Usage: npm run enqueue -- [--pipeline NAME] --date
 ${RUN_TEMPLATE_USAGE}
   --rerun                  run again even if this run already exists (new run id, outputs replaced)
   --wait                   follow the runs until they end, print a summary; exit 1 unless all succeed
-  --timeout SECONDS        with --wait: give up after this long (default 600)`;
+  --timeout SECONDS        with --wait: give up after this long (default 600)
+  --help, -h               this help
+
+Mistakes are refused before anything is enqueued (exit 2). Enqueueing a run that exists adds nothing;
+asked with other options than it was enqueued with, it is refused: add --rerun to run the date again.`;
 
 /** What `npm run enqueue` was asked to do. */
 export interface EnqueueRequest {

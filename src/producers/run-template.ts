@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import type { PipelineDefinition } from '../lib/definition/define.ts';
 import type { PipelineRegistry } from '../lib/definition/registry.ts';
 import type { Source } from '../lib/definition/sources.ts';
@@ -6,6 +8,7 @@ import { type ConfigError, errorMessage, PipelineError } from '../lib/errors.ts'
 import { assertValidKey } from '../lib/lake/keys.ts';
 import type { InputSpec } from '../lib/pipeline/jobs.ts';
 import { sourceNames, sourceOf, suiteOf } from '../lib/pipeline/resolve.ts';
+import { resolveFormat } from '../lib/sources/file-reader.ts';
 
 /** The options that say what a run ingests and checks; shared by `enqueue` and `schedule`. */
 export const RUN_TEMPLATE_OPTIONS = {
@@ -17,12 +20,34 @@ export const RUN_TEMPLATE_OPTIONS = {
   seed: { type: 'string', default: '42' },
 } as const;
 
+/** `--help` / `-h`: every command answers it with its usage. */
+export const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * Whether `argv` asks for help (`--help` or `-h`), read leniently so that help wins over any other
+ * mistake on the line; a command prints its usage and exits 0 before loading or connecting anything.
+ */
+export function helpRequested(argv: readonly string[]): boolean {
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      strict: false,
+      allowPositionals: true,
+      options: HELP_OPTION,
+    });
+    return values.help === true;
+  } catch {
+    return false;
+  }
+}
+
 export const RUN_TEMPLATE_USAGE = `  --pipeline NAME          the pipeline (default: the only one loaded, else sales_etl)
   --suite NAME             quality suite (default: the pipeline's first)
   --sources a,b            sources to ingest (default: all); a dimension left out is joined as its
                            latest snapshot at or before the run's date
   --source NAME=SPEC       where a source's rows come from: a number N (generate N rows), a file path
-                           (.csv, .json, .ndjson) or lake:KEY; repeatable. Default: its generator
+                           (.csv, .json, .ndjson; it must exist here and, at the same path, on the
+                           workers) or lake:KEY; repeatable. Default: its generator
   --gen KEY=VALUE          a generator option, for every generated source whose generator takes KEY
                            (or SOURCE.KEY=VALUE for one source); repeatable
   --seed N                 generator seed (default 42)`;
@@ -124,9 +149,54 @@ function parseSourceSpecs(
     const name = entry.slice(0, at);
     named(() => sourceOf(pipeline, name), '--source', fail);
     if (Object.hasOwn(specs, name)) throw fail(`--source ${name} is given twice`);
-    specs[name] = inputSpec(`--source ${name}`, entry.slice(at + 1), cwd, fail);
+    const spec = inputSpec(`--source ${name}`, entry.slice(at + 1), cwd, fail);
+    if (spec.kind !== 'generate') checkFormat(`--source ${name}`, name, spec, pipeline, fail);
+    specs[name] = spec;
   }
   return specs;
+}
+
+/** A file or lake input's format (from its extension) must be one its source accepts. */
+function checkFormat(
+  option: string,
+  name: string,
+  spec: Exclude<InputSpec, { kind: 'generate' }>,
+  pipeline: PipelineDefinition,
+  fail: Fail,
+): void {
+  let format: string;
+  try {
+    format = resolveFormat(spec);
+  } catch (error) {
+    throw fail(`${option}: ${errorMessage(error)}`);
+  }
+  const accepted = (pipeline.sources[name] as Source).formats ?? ['csv', 'json', 'ndjson'];
+  if (!accepted.includes(format as never)) {
+    throw fail(
+      `${option}: source ${name} of ${pipeline.name} accepts ${accepted.join(', ')}, not ${format} (${spec.kind === 'file' ? spec.path : spec.key})`,
+    );
+  }
+}
+
+/**
+ * A file input must be a regular file on this machine. Workers read the same path, so it must be
+ * there too (the same machine, or a volume mounted at the same path).
+ */
+function checkFile(option: string, file: string, fail: Fail): void {
+  const workers =
+    'workers read the same path, so it must be there too (or put it in the lake and give lake:KEY)';
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem = code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : errorMessage(error);
+    throw fail(`${option}: the file ${file} ${problem} on this machine; ${workers}`);
+  }
+  if (!stats.isFile()) {
+    const kind = stats.isDirectory() ? 'a directory' : 'not a regular file';
+    throw fail(`${option}: ${file} is ${kind}; give a regular file (${workers})`);
+  }
 }
 
 function inputSpec(option: string, spec: string, cwd: string, fail: Fail): InputSpec {
@@ -141,7 +211,9 @@ function inputSpec(option: string, spec: string, cwd: string, fail: Fail): Input
   }
   if (spec === '') throw fail(`${option}: expected a row count, a file path or lake:KEY`);
   if (spec.includes('\0')) throw fail(`${option}: the path contains a NUL byte`);
-  return { kind: 'file', path: path.resolve(cwd, spec) };
+  const file = path.resolve(cwd, spec);
+  checkFile(option, file, fail);
+  return { kind: 'file', path: file };
 }
 
 /**
@@ -171,6 +243,12 @@ function parseGenOptions(
     if (source && !generated.includes(source)) {
       throw fail(
         `--gen ${entry}: ${source} is not a generated source of this run (generated: ${generated.join(', ') || 'none'})`,
+      );
+    }
+    const keys = source ? optionKeys(pipeline.sources[source] as Source) : undefined;
+    if (keys && !keys.includes(key)) {
+      throw fail(
+        `--gen ${entry}: ${source}'s generator has no option ${key} (its options: ${keys.join(', ') || 'none'})`,
       );
     }
     if (targets.length === 0) {

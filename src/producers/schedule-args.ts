@@ -12,12 +12,14 @@ import {
 
 export const SCHEDULE_USAGE = `Usage: npm run schedule -- <set|remove|list> [options]
 
-  set [--pipeline NAME] --cron "0 2 * * *" [--tz UTC] [--date-offset=-1] [run options]
+  set [--pipeline NAME] --cron "0 2 * * *" [--tz ZONE] [--date-offset=-1] [run options]
                            run a pipeline on a cron schedule (one schedule per pipeline; set again
                            to change it). Each fire enqueues the run of the fire's date plus the offset
-                           (default -1: yesterday), the same flow as npm run enqueue.
+                           (default -1: yesterday), the same flow as npm run enqueue. --tz is the
+                           IANA time zone the cron is read in (default UTC), e.g. Europe/Paris.
   remove [--pipeline NAME] remove a pipeline's schedule
   list                     show every schedule and its next fire
+  --help, -h               this help
 
 Run options (set):
 ${RUN_TEMPLATE_USAGE}`;
@@ -72,11 +74,28 @@ export function parseScheduleArgs(
   const negative = offsetText.startsWith('-');
   const offset =
     integer(negative ? offsetText.slice(1) : offsetText, '--date-offset', fail) * (negative ? -1 : 1);
+  const tz = values.tz as string;
+  if (!isTimeZone(tz)) {
+    throw fail(
+      `--tz ${JSON.stringify(tz)} is not a time zone: give an IANA name such as UTC, Europe/Paris or America/New_York`,
+    );
+  }
   const template = parseRunTemplate(values, registry, cwd, fail);
   return {
     action,
-    spec: { cron: values.cron, tz: values.tz as string, template: { ...template, dateOffsetDays: offset } },
+    spec: { cron: values.cron, tz, template: { ...template, dateOffsetDays: offset } },
   };
+}
+
+/** Whether `name` is a time zone this runtime knows (an IANA name such as `Europe/Paris`, or `UTC`). */
+export function isTimeZone(name: string): boolean {
+  if (name.trim() === '') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function fail(message: string): ConfigError {

@@ -4,14 +4,20 @@ import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { openProducer } from '../lib/pipeline/producer.ts';
 import { listSchedules, removeSchedule, setSchedule } from '../lib/pipeline/schedules.ts';
 import { exitOnSignal } from './exit-on-signal.ts';
-import { parseScheduleArgs } from './schedule-args.ts';
+import { helpRequested } from './run-template.ts';
+import { parseScheduleArgs, SCHEDULE_USAGE } from './schedule-args.ts';
 import { formatTable } from './summary-table.ts';
 
 /** `npm run schedule`: set, remove or list the cron schedules that workers turn into runs. */
 async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (helpRequested(argv)) {
+    console.log(SCHEDULE_USAGE);
+    return 0;
+  }
   const config = loadConfig();
   const registry = await loadPipelines(config.PIPELINES_DIR);
-  const command = parseScheduleArgs(process.argv.slice(2), registry);
+  const command = parseScheduleArgs(argv, registry);
   const producer = await openProducer(config, registry);
   try {
     if (command.action === 'set') {

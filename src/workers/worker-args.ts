@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/errors.ts';
 import { QUEUE_NAMES, type QueueName } from '../lib/pipeline/jobs.ts';
 
-export const USAGE = `Usage: npm run worker -- [--queues ingest,transform,quality] [--concurrency N] [--heartbeat FILE]
+export const USAGE = `Usage: npm run worker -- [--queues ingest,transform,quality] [--concurrency N] [--heartbeat FILE] [--help]
 
 Serves the named queues (default: all) until SIGTERM/SIGINT. Start as many as you like, on any
 machine that reaches the same Redis and lake: they share the work. With --heartbeat, rewrites FILE
@@ -18,13 +18,16 @@ export function parseWorkerArgs(argv: string[], defaultConcurrency: number) {
         queues: { type: 'string' },
         concurrency: { type: 'string' },
         heartbeat: { type: 'string' },
-        help: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     }));
   } catch (error) {
     throw new ConfigError(`${(error as Error).message}\n\n${USAGE}`, { code: 'ARGS_INVALID', cause: error });
   }
+  // Help wins over any other mistake on the line.
+  if (values.help)
+    return { queues: [...QUEUE_NAMES], concurrency: defaultConcurrency, heartbeat: undefined, help: true };
   const queues = (values.queues ?? QUEUE_NAMES.join(',')).split(',').map((name) => name.trim());
   const unknown = queues.filter((name) => !QUEUE_NAMES.includes(name as QueueName));
   if (unknown.length > 0 || queues.length === 0) {
@@ -42,6 +45,6 @@ export function parseWorkerArgs(argv: string[], defaultConcurrency: number) {
     queues: [...new Set(queues)] as QueueName[],
     concurrency,
     heartbeat: values.heartbeat,
-    help: values.help === true,
+    help: false,
   };
 }

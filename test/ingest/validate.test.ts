@@ -203,3 +203,70 @@ describe('SchemaValidator: rows', () => {
     });
   });
 });
+
+describe('SchemaValidator: time zones of event times', () => {
+  const times = (...timestamps: string[]) => timestamps.map((timestamp, i) => txRow({ timestamp }, i));
+
+  it.each([
+    [
+      'an offset, then a naive time',
+      ['2024-01-15 10:00:00+01:00', '2024-01-15 11:00:00+01:00', '2024-01-15 12:00:00'],
+      3,
+      'is naive (no UTC offset), but the first (row 1) is at UTC offset +01:00',
+    ],
+    [
+      'a naive time, then an offset',
+      ['2024-01-15 10:00:00', '2024-01-15T11:00:00Z'],
+      2,
+      'is at UTC offset +00:00, but the first (row 1) is naive (no UTC offset)',
+    ],
+    [
+      'two offsets',
+      ['2024-01-15 10:00:00+01:00', '2024-01-15 11:00:00-05:30'],
+      2,
+      'is at UTC offset -05:30, but the first (row 1) is at UTC offset +01:00',
+    ],
+  ])('refuses %s as MIXED_TIMEZONES, naming the row and column', async (_, timestamps, row, said) => {
+    const error = await inputError(validateTx(times(...timestamps)));
+    expect(error.code).toBe('MIXED_TIMEZONES');
+    expect(error.location).toEqual({ source: 'transactions', key: 'in/tx.csv', row, column: 'timestamp' });
+    expect(error.message).toContain(`event time ${JSON.stringify(timestamps[row - 1])} ${said}`);
+    expect(error.message).toContain(`row ${row}, column timestamp`);
+  });
+
+  it('finds the mix in a later batch, past null times', async () => {
+    const rows = times(
+      '',
+      '2024-01-15 10:00:00+02:00',
+      'NaN',
+      '2024-01-15 10:30:00+0200',
+      '2024-01-15 11:00:00',
+    );
+    const error = await inputError(validateTx(rows));
+    expect(error.code).toBe('MIXED_TIMEZONES');
+    expect(error.location).toMatchObject({ row: 5, column: 'timestamp' });
+    expect(error.message).toContain('the first (row 2) is at UTC offset +02:00');
+  });
+
+  it('accepts times that share one offset (Z and +00:00 are one) or are all naive', async () => {
+    expect((await validateTx(times('2024-01-15 10:00:00Z', '2024-01-15T11:00:00+00:00'))).rowCount).toBe(2);
+    expect(
+      (await validateTx(times('2024-01-15 10:00:00+01:00', '2024-01-15 12:00:00 +01:00'))).rowCount,
+    ).toBe(2);
+    expect((await validateTx(times('2024-01-15 10:00:00', '2024-01-15T11:00', '2024-01-15'))).rowCount).toBe(
+      3,
+    );
+  });
+
+  it('leaves other datetime columns and dimensions alone', async () => {
+    const customers = table(
+      ['customer_id', 'segment', 'join_date'],
+      [
+        ['CUST1000', 'Gold', '2021-03-04 10:00:00+01:00'],
+        ['CUST1001', 'Gold', '2021-03-04 10:00:00'],
+      ],
+    );
+    const summary = await validateTable(customers, 'customers', salesSource('customers'), { date: DATE });
+    expect(summary.rowCount).toBe(2);
+  });
+});

@@ -1,6 +1,8 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { definePipeline, fact } from '../../src/api.ts';
+import { definePipeline, dimension, fact } from '../../src/api.ts';
 import { loadPipelines, PipelineRegistry } from '../../src/lib/definition/registry.ts';
 import { parseEnqueueArgs } from '../../src/producers/enqueue-args.ts';
 import {
@@ -13,19 +15,27 @@ import {
 let repo: PipelineRegistry;
 let small: PipelineRegistry;
 let dir: PipelinesDir;
+/** The working directory relative paths resolve against: it holds d3.json, in.csv and a directory. */
+let cwd: string;
 beforeAll(async () => {
   repo = await loadPipelines(REPO_PIPELINES);
   dir = await writePipelinesDir({ two: smallPipeline('two', 1), four: smallPipeline('four', 3) });
   small = await loadPipelines(dir.dir);
+  cwd = await mkdtemp(path.join(tmpdir(), 'lakeflow-enqueue-args-'));
+  await writeFile(path.join(cwd, 'd3.json'), '[]');
+  await writeFile(path.join(cwd, 'in.csv'), 'a\n1\n');
+  await writeFile(path.join(cwd, 'in.parquet'), 'PAR1');
+  await mkdir(path.join(cwd, 'exports.csv'));
 });
 afterAll(async () => {
   await dir.cleanup();
+  await rm(cwd, { recursive: true, force: true });
 });
 
 const only = (name: string) =>
   new PipelineRegistry(small.list().filter((pipeline) => pipeline.name === name));
 const sources = (argv: string[], registry = only('four')) => {
-  const [run] = parseEnqueueArgs(['--date', '2024-03-01', ...argv], registry, '/work').runs;
+  const [run] = parseEnqueueArgs(['--date', '2024-03-01', ...argv], registry, cwd).runs;
   return run?.sources;
 };
 
@@ -64,7 +74,7 @@ describe('npm run enqueue arguments', () => {
       readings: { kind: 'generate', records: 25, seed: 7, options: {} },
       dim_1: { kind: 'generate', seed: 7, options: {} },
       dim_2: { kind: 'lake', key: 'in/d2.csv' },
-      dim_3: { kind: 'file', path: path.resolve('/work', 'd3.json') },
+      dim_3: { kind: 'file', path: path.join(cwd, 'd3.json') },
     });
   });
 
@@ -107,5 +117,63 @@ describe('npm run enqueue arguments', () => {
     expect(sources(['--source', 't=lake:in/t.csv'], registry)).toEqual({
       t: { kind: 'lake', key: 'in/t.csv' },
     });
+  });
+});
+
+describe('inputs checked at enqueue, on this machine', () => {
+  it('refuses a file that does not exist, or is not a regular file, saying workers read the same path', () => {
+    expect(() => sources(['--source', 'readings=missing.csv'])).toThrow(
+      new RegExp(
+        `--source readings: the file ${path.join(cwd, 'missing.csv')} does not exist on this machine; workers read the same path, so it must be there too`,
+      ),
+    );
+    expect(() => sources(['--source', 'readings=exports.csv'])).toThrow(
+      /--source readings: .*exports.csv is a directory; give a regular file \(workers read the same path/,
+    );
+    expect(() => sources(['--source', 'readings=in.csv/x.csv'])).toThrow(/in.csv\/x.csv does not exist/);
+    expect(sources(['--source', 'readings=in.csv'])?.readings).toEqual({
+      kind: 'file',
+      path: path.join(cwd, 'in.csv'),
+    });
+  });
+
+  it('refuses a format the source does not accept, or cannot tell, for files and lake objects', () => {
+    const csvOnly = definePipeline({
+      name: 'csv_only',
+      sources: {
+        t: fact({
+          eventTime: 'ts',
+          schema: { ts: 'datetime', k: 'string' },
+          formats: ['csv'],
+          generate: { rows: () => [] },
+        }),
+        d: dimension({ key: 'k', schema: { k: 'string' }, generate: { rows: () => [] } }),
+      },
+      transform: ({ from }) => from('t').lookup('d', { take: [] }).write('out'),
+    });
+    const registry = new PipelineRegistry([csvOnly]);
+    expect(() => sources(['--source', 't=d3.json'], registry)).toThrow(
+      /--source t: source t of csv_only accepts csv, not json \(.*d3.json\)/,
+    );
+    expect(() => sources(['--source', 't=lake:in/t.ndjson'], registry)).toThrow(
+      /--source t: source t of csv_only accepts csv, not ndjson \(in\/t.ndjson\)/,
+    );
+    expect(() => sources(['--source', 't=in.parquet'], registry)).toThrow(
+      /--source t: cannot tell the format of .*in.parquet from its extension/,
+    );
+    expect(sources(['--source', 't=in.csv', '--source', 'd=d3.json'], registry)).toMatchObject({
+      t: { kind: 'file' },
+      d: { kind: 'file' },
+    });
+  });
+
+  it("refuses a generator option the named source's generator does not declare, listing its options", () => {
+    const sales = (argv: string[]) => sources(argv, repo) ?? {};
+    expect(() => sales(['--gen', 'transactions.colour=red'])).toThrow(
+      /--gen transactions.colour=red: transactions's generator has no option colour \(its options: nullRegions, .*defects\)/,
+    );
+    expect(() => sales(['--gen', 'colour=red'])).toThrow(
+      /no generated source takes option colour \(transactions: nullRegions, .*; customers: none; products: none\)/,
+    );
   });
 });

@@ -1,9 +1,10 @@
 import type { ColumnType } from '../definition/schema.ts';
 import type { Source } from '../definition/sources.ts';
-import { keyText } from '../engine/row-steps.ts';
 import { type ErrorLocation, InputError } from '../errors.ts';
 import type { CsvTable, RowBatch } from '../lake/csv.ts';
 import { assertIsoDate } from '../lake/keys.ts';
+import { keyText } from '../pandas/keys.ts';
+import { ParsedTimestamp, parseTimestampInto } from '../pandas/timestamps.ts';
 import {
   formatDate,
   isCanonicalTimestamp,
@@ -58,6 +59,11 @@ export class SchemaValidator {
   private readonly seenKeys = new Set<string>();
   private columnCount = 0;
   private rowCount = 0;
+  /** The UTC offset (minutes) of the first event time, `null` when it is naive; unset before it. */
+  private zone: number | null | undefined;
+  /** The row of the first event time, named when a later one has another zone. */
+  private zoneRow = 0;
+  private readonly parsed = new ParsedTimestamp();
 
   private readonly requiredColumns: readonly string[];
 
@@ -113,8 +119,9 @@ export class SchemaValidator {
 
   /**
    * Checks a batch of rows (each as wide as the header).
-   * @throws InputError `INVALID_VALUE`, `OUT_OF_PARTITION` or `DUPLICATE_KEY`, naming the 1-based
-   * data row, the column and the offending text
+   * @throws InputError `INVALID_VALUE`, `OUT_OF_PARTITION`, `MIXED_TIMEZONES` (event times of a fact
+   * that mix UTC offsets, or offsets and naive times) or `DUPLICATE_KEY`, naming the 1-based data row,
+   * the column and the offending text
    */
   checkRows(rows: RowBatch): void {
     if (this.columnCount === 0)
@@ -142,14 +149,39 @@ export class SchemaValidator {
   }
 
   private checkEventTime(text: string | undefined): void {
-    // `YYYY-MM-DD HH:MM:SS` is on the date it starts with; only other spellings need the full parser.
-    if (text !== undefined && isCanonicalTimestamp(text) && text.startsWith(this.options.date)) return;
+    // `YYYY-MM-DD HH:MM:SS` is naive and on the date it starts with; only other spellings need the
+    // full parsers.
+    if (text !== undefined && isCanonicalTimestamp(text) && text.startsWith(this.options.date)) {
+      if (this.zone !== null) this.checkZone(null, text);
+      return;
+    }
     const time = parseTimestamp(text);
     // A null time is counted (and warned about) as a null; only a real time can be on the wrong day.
-    if (time === null || Number.isNaN(time) || formatDate(time) === this.options.date) return;
+    if (time === null || Number.isNaN(time)) return;
+    if (parseTimestampInto(text as string, this.parsed))
+      this.checkZone(this.parsed.offset ?? null, text as string);
+    if (formatDate(time) === this.options.date) return;
     this.fail(
       'OUT_OF_PARTITION',
       `event time ${shownText(text as string)} is not on the run's date ${this.options.date}`,
+      this.eventTimeColumn as string,
+    );
+  }
+
+  /**
+   * pandas cannot hold times of several UTC offsets (or offsets and naive times) in one column, so the
+   * transform could not derive their dates: refused here, at the first time whose zone differs.
+   */
+  private checkZone(zone: number | null, text: string): void {
+    if (this.zone === undefined) {
+      this.zone = zone;
+      this.zoneRow = this.rowCount;
+      return;
+    }
+    if (zone === this.zone) return;
+    this.fail(
+      'MIXED_TIMEZONES',
+      `event time ${shownText(text)} is ${zoneText(zone)}, but the first (row ${this.zoneRow}) is ${zoneText(this.zone)}: the event times of one input must share one UTC offset, or all be naive (pandas cannot derive dates from mixed offsets)`,
       this.eventTimeColumn as string,
     );
   }
@@ -232,6 +264,14 @@ function isValid(type: ColumnType, text: string): boolean {
     case 'bool':
       return parseBoolean(text) !== undefined;
   }
+}
+
+/** A time's zone in words: `naive (no UTC offset)` or `at UTC offset +02:00`. */
+function zoneText(zone: number | null): string {
+  if (zone === null) return 'naive (no UTC offset)';
+  const minutes = Math.abs(zone);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `at UTC offset ${zone < 0 ? '-' : '+'}${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
 }
 
 /** The offending text for a message: quoted, at most 80 characters. */
