@@ -5,41 +5,72 @@ import { errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { isoDateSchema, pipelineNameSchema, runStatusSchema } from '../lib/pipeline/jobs.ts';
 import { parseRunId } from '../lib/pipeline/lifecycle.ts';
-import type { RunRecord } from '../lib/pipeline/run-record.ts';
-import type { RunStore } from './run-store.ts';
+import { type RunRecord, stepTimes } from '../lib/pipeline/run-record.ts';
+import { type ListedRun, type RunStore, type RunView, sortKey } from './run-store.ts';
 
 /** Most runs one listing returns; `limit` above it is a 400, not a silent cap. */
 export const MAX_LIST_LIMIT = 1000;
 const DEFAULT_LIST_LIMIT = 50;
 
-// Strict: an unknown parameter (`?state=failed`) is a 400, not a filter silently ignored.
-const listQuerySchema = z.strictObject({
-  status: runStatusSchema.optional(),
-  date: isoDateSchema.optional(),
-  pipeline: pipelineNameSchema.optional(),
-  limit: z
-    .string()
-    .regex(/^\d+$/, 'expected a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(MAX_LIST_LIMIT))
-    .default(DEFAULT_LIST_LIMIT),
-});
+const wholeNumber = z.string().regex(/^\d+$/, 'expected a whole number').transform(Number);
+const listedStatusSchema = z.enum([...runStatusSchema.options, 'running']);
 
-/** One run in a listing: the record without step results and lineage (see `GET /api/runs/:runId`). */
+// Strict: an unknown parameter (`?state=failed`) is a 400, not a filter silently ignored.
+const listQuerySchema = z
+  .strictObject({
+    status: listedStatusSchema.optional(),
+    date: isoDateSchema.optional(),
+    from: isoDateSchema.optional(),
+    to: isoDateSchema.optional(),
+    pipeline: pipelineNameSchema.optional(),
+    limit: wholeNumber.pipe(z.number().int().min(1).max(MAX_LIST_LIMIT)).default(DEFAULT_LIST_LIMIT),
+    offset: wholeNumber.pipe(z.number().int().min(0)).optional(),
+    cursor: z.string().min(1).optional(),
+  })
+  .superRefine((query, context) => {
+    if (query.date !== undefined && (query.from !== undefined || query.to !== undefined))
+      context.addIssue({ code: 'custom', message: 'date is one day; use either date or from/to' });
+    if (query.from !== undefined && query.to !== undefined && query.from > query.to)
+      context.addIssue({ code: 'custom', message: `from ${query.from} is after to ${query.to}` });
+    if (query.offset !== undefined && query.cursor !== undefined)
+      context.addIssue({ code: 'custom', message: 'use either offset or cursor, not both' });
+  });
+
+const latestQuerySchema = z.strictObject({ pipeline: pipelineNameSchema, date: isoDateSchema });
+
+/**
+ * One run in a listing: the record without step results and lineage (see `GET /api/runs/:runId`), or,
+ * for a run in progress (status `running`, no `endedAt`), its steps so far.
+ */
 export type RunSummary = Pick<
-  RunRecord,
-  'runId' | 'pipeline' | 'date' | 'suite' | 'status' | 'enqueuedAt' | 'endedAt' | 'durationMs' | 'errors'
+  RunView,
+  | 'runId'
+  | 'pipeline'
+  | 'date'
+  | 'suite'
+  | 'status'
+  | 'enqueuedAt'
+  | 'endedAt'
+  | 'durationMs'
+  | 'errors'
+  | 'latest'
+  | 'supersededBy'
 > & {
   quality: Omit<NonNullable<RunRecord['quality']>, 'reportKey'> | null;
-  steps: Pick<RunRecord['steps'][number], 'name' | 'status' | 'durationMs'>[];
+  /** Each step's state; `durationMs` is its work, `waitMs` its time queued once ready (see `stepTimes`). */
+  steps: (Pick<RunRecord['steps'][number], 'name' | 'status' | 'durationMs'> & { waitMs: number | null })[];
 };
 
 /** The body of `GET /api/runs`. */
 export interface RunListBody {
   runs: RunSummary[];
-  /** Runs matching the filter, before `limit`. */
+  /** Runs matching the filter, before paging. */
   total: number;
   limit: number;
+  /** Position of the page's first run among the `total`. */
+  offset: number;
+  /** Pass as `?cursor=` (same filter) for the next page; `null` on the last page. */
+  nextCursor: string | null;
 }
 
 /** The body of every error answer of the run API. */
@@ -49,12 +80,22 @@ export interface ApiErrorBody {
 }
 
 /**
- * The run API, read from the lake: `GET /runs` (the loaded pipelines' runs; filters `status`, `date`,
- * `pipeline`, `limit`), `GET /runs/:runId`, `GET /runs/:runId/quality`. Mount it under `/api`;
- * authentication is the caller's (the server puts it in front of this router).
+ * The run API, read from the lake and BullMQ: `GET /runs` (the loaded pipelines' runs, in progress
+ * first; filters `status` (`running` for runs in progress), `date` or `from`/`to`, `pipeline`; pages with
+ * `limit` and `cursor` or `offset`), `GET /runs/latest?pipeline=&date=` (the run the date's outputs
+ * reflect), `GET /runs/:runId`, `GET /runs/:runId/quality` (that run's own report). Mount it under
+ * `/api`; authentication is the caller's (the server puts it in front of this router).
  */
 export function createRunsApi(store: RunStore, registry: PipelineRegistry, logger: Logger): Router {
   const router = Router();
+
+  /** Answers 400 for a pipeline that is not loaded; returns whether it is (or none was named). */
+  const loaded = (res: Response, pipeline: string | undefined): boolean => {
+    if (pipeline === undefined || registry.has(pipeline)) return true;
+    const names = registry.names.join(', ') || 'none';
+    sendError(res, 400, 'UNKNOWN_PIPELINE', `unknown pipeline ${pipeline}; loaded pipelines: ${names}`);
+    return false;
+  };
 
   router.get('/runs', async (req, res) => {
     const query = listQuerySchema.safeParse(req.query);
@@ -62,41 +103,73 @@ export function createRunsApi(store: RunStore, registry: PipelineRegistry, logge
       sendError(res, 400, 'BAD_FILTER', describeIssues(query.error));
       return;
     }
-    const { limit, ...filter } = query.data;
-    if (filter.pipeline !== undefined && !registry.has(filter.pipeline)) {
-      const loaded = registry.names.join(', ') || 'none';
-      sendError(
-        res,
-        400,
-        'UNKNOWN_PIPELINE',
-        `unknown pipeline ${filter.pipeline}; loaded pipelines: ${loaded}`,
-      );
-      return;
+    const { limit, offset, cursor, ...filter } = query.data;
+    if (!loaded(res, filter.pipeline)) return;
+    let after: ReturnType<typeof sortKey> | undefined;
+    if (cursor !== undefined) {
+      after = decodeCursor(cursor);
+      if (!after) {
+        sendError(res, 400, 'BAD_CURSOR', 'cursor: not one this API returned (pass nextCursor as is)');
+        return;
+      }
     }
-    const records = await store.list(filter);
-    const body: RunListBody = { runs: records.slice(0, limit).map(summarize), total: records.length, limit };
+    const runs = await store.runs(filter);
+    const first = after ? firstAfter(runs, after) : (offset ?? 0);
+    const page = runs.slice(first, first + limit);
+    const last = page.at(-1);
+    const body: RunListBody = {
+      runs: await Promise.all(page.map(async (run) => summarize(await store.view(run)))),
+      total: runs.length,
+      limit,
+      offset: first,
+      nextCursor: last && first + page.length < runs.length ? encodeCursor(sortKey(last)) : null,
+    };
     res.json(body);
   });
 
-  /** The record the `:runId` parameter names; answers 400 or 404 itself and returns undefined. */
-  const recordOf = async (req: Request, res: Response): Promise<RunRecord | undefined> => {
+  router.get('/runs/latest', async (req, res) => {
+    const query = latestQuerySchema.safeParse(req.query);
+    if (!query.success) {
+      sendError(res, 400, 'BAD_FILTER', describeIssues(query.error, 'pipeline, date'));
+      return;
+    }
+    const { pipeline, date } = query.data;
+    const run = await store.latestOf(pipeline, date);
+    if (!run) {
+      sendError(res, 404, 'RUN_NOT_FOUND', `no run of ${pipeline} for ${date} has written its datasets`);
+      return;
+    }
+    res.json(run);
+  });
+
+  /** The run the `:runId` parameter names; answers 400 or 404 itself and returns undefined. */
+  const runOf = async (req: Request, res: Response): Promise<RunView | undefined> => {
     const runId = runIdParam(req, res);
     if (runId === undefined) return undefined;
-    const record = await store.get(runId);
-    if (!record) {
-      sendError(res, 404, 'RUN_NOT_FOUND', `no record of run ${runId} (it has not ended, or never existed)`);
+    const run = await store.getView(runId);
+    if (!run) {
+      sendError(
+        res,
+        404,
+        'RUN_NOT_FOUND',
+        `no run ${runId}: no record in the lake and no job in progress (never enqueued, or removed)`,
+      );
     }
-    return record;
+    return run;
   };
 
   router.get('/runs/:runId', async (req, res) => {
-    const record = await recordOf(req, res);
-    if (record) res.json(record);
+    const run = await runOf(req, res);
+    if (run) res.json(run);
   });
 
   router.get('/runs/:runId/quality', async (req, res) => {
-    const record = await recordOf(req, res);
+    const record = await runOf(req, res);
     if (!record) return;
+    if (record.status === 'running') {
+      sendError(res, 404, 'REPORT_NOT_FOUND', `run ${record.runId} has no quality report yet: it is running`);
+      return;
+    }
     const reportKey = record.quality?.reportKey;
     const report = reportKey ? await store.readDocument(reportKey) : undefined;
     if (report === undefined) {
@@ -133,39 +206,79 @@ function runIdParam(req: Request, res: Response): string | undefined {
   return undefined;
 }
 
-function summarize(record: RunRecord): RunSummary {
+function summarize(run: RunView): RunSummary {
+  const steps = run.steps ?? [];
+  const times = stepTimes(
+    { enqueuedAt: run.enqueuedAt, steps },
+    run.status === 'running' ? Date.now() : undefined,
+  );
   return {
-    runId: record.runId,
-    pipeline: record.pipeline,
-    date: record.date,
-    suite: record.suite,
-    status: record.status,
-    enqueuedAt: record.enqueuedAt,
-    endedAt: record.endedAt,
-    durationMs: record.durationMs,
-    errors: record.errors ?? [],
-    quality: record.quality
+    runId: run.runId,
+    pipeline: run.pipeline,
+    date: run.date,
+    suite: run.suite,
+    status: run.status,
+    enqueuedAt: run.enqueuedAt,
+    endedAt: run.endedAt,
+    durationMs: run.durationMs,
+    errors: run.errors ?? [],
+    latest: run.latest,
+    supersededBy: run.supersededBy,
+    quality: run.quality
       ? {
-          passed: record.quality.passed,
-          overallScore: record.quality.overallScore,
-          failedChecks: record.quality.failedChecks,
+          passed: run.quality.passed,
+          overallScore: run.quality.overallScore,
+          failedChecks: run.quality.failedChecks,
         }
       : null,
-    steps: (record.steps ?? []).map((step) => ({
+    steps: steps.map((step, i) => ({
       name: step.name,
       status: step.status,
       durationMs: step.durationMs,
+      waitMs: times[i]?.waitMs ?? null,
     })),
   };
 }
 
-function describeIssues(error: z.ZodError): string {
+/** A cursor names the last run of a page by where it sorts; opaque to callers. */
+function encodeCursor(key: ReturnType<typeof sortKey>): string {
+  return Buffer.from(JSON.stringify([key.rank, key.at, key.runId])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): ReturnType<typeof sortKey> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 3) return undefined;
+    const [rank, at, runId] = value as unknown[];
+    if ((rank !== 0 && rank !== 1) || typeof at !== 'string' || typeof runId !== 'string') return undefined;
+    return { rank, at, runId };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Index of the first run sorting after the cursor's (the listing may have changed since). */
+function firstAfter(runs: readonly ListedRun[], after: ReturnType<typeof sortKey>): number {
+  const index = runs.findIndex((run) => {
+    const key = sortKey(run);
+    return (
+      key.rank > after.rank ||
+      (key.rank === after.rank && (key.at < after.at || (key.at === after.at && key.runId > after.runId)))
+    );
+  });
+  return index < 0 ? runs.length : index;
+}
+
+function describeIssues(
+  error: z.ZodError,
+  known = 'status, date, from, to, pipeline, limit, offset, cursor',
+): string {
   return error.issues
     .map((issue) => {
       const where = issue.path.join('.');
       // An unknown parameter's name is in `keys`, not in `path`.
       if (issue.code === 'unrecognized_keys')
-        return `unknown parameter ${issue.keys.join(', ')} (use status, date, pipeline, limit)`;
+        return `unknown parameter ${issue.keys.join(', ')} (use ${known})`;
       return where ? `${where}: ${issue.message}` : issue.message;
     })
     .join('; ');

@@ -94,7 +94,10 @@ export async function createBoardServer(config: Config, deps: BoardDeps = {}): P
     }
     const queues = openQueues(connection, config.QUEUE_PREFIX);
     opened.push({ name: 'queues', close: () => closeQueues(queues) });
-    const runs = new RunStore(lake, registry.names, logger, { countTtlMs: deps.runCountTtlMs ?? 10_000 });
+    const runs = new RunStore(lake, registry.names, logger, {
+      countTtlMs: deps.runCountTtlMs ?? 10_000,
+      queues,
+    });
     const metrics = createBoardMetrics({
       queues,
       runs,

@@ -1,8 +1,8 @@
-import { QueueEvents } from 'bullmq';
+import { Job, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '../lib/errors.ts';
 import type { QueueName, RunStatus } from '../lib/pipeline/jobs.ts';
-import { readRootJob, stepOfJobId } from '../lib/pipeline/lifecycle.ts';
+import { planSteps, prerequisitesOf, readRootJob, stepOfJobId } from '../lib/pipeline/lifecycle.ts';
 import type { Producer } from '../lib/pipeline/producer.ts';
 import { type RunRecord, readRunRecord } from '../lib/pipeline/run-record.ts';
 import { createRedis } from '../lib/redis.ts';
@@ -20,7 +20,29 @@ export interface StepEvent {
   runId: string;
   step: string;
   event: 'completed' | 'failed';
+  /** Why a step failed; for a completed step, its queue wait and work ({@link formatStepTimes}). */
   detail?: string;
+  /**
+   * Time the step's job waited in its queue: from when it became ready (enqueued, for an ingestion;
+   * its prerequisites' last end, for the others) to when a worker took it (`processedOn`, so retries
+   * and their backoff count as wait). `null` when it never started or its jobs are gone.
+   */
+  waitMs: number | null;
+  /** Time a worker worked on it, `finishedOn - processedOn`; `null` when it never started. */
+  workMs: number | null;
+}
+
+/** `wait 0.12s, work 1.30s` (a part unknown is left out); empty when both are unknown. */
+export function formatStepTimes(times: Pick<StepEvent, 'waitMs' | 'workMs'>): string {
+  const parts: string[] = [];
+  if (times.waitMs !== null) parts.push(`wait ${seconds(times.waitMs)}`);
+  if (times.workMs !== null) parts.push(`work ${seconds(times.workMs)}`);
+  return parts.join(', ');
+}
+
+/** Milliseconds as seconds with two decimals: `1.30s`. */
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)}s`;
 }
 
 /**
@@ -32,12 +54,14 @@ export class RunFollower {
   private readonly outcomes = new Map<string, Promise<RunOutcome>>();
   /** The last Redis error since the connection was last ready; a timed-out wait reports it. */
   private redisError: Error | undefined;
+  /** Step events are handled in the order they arrive, each after its job's times are read. */
+  private handling: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly producer: Producer,
     private readonly events: QueueEvents[],
     private readonly connections: Redis[],
-    private readonly onStep: (event: StepEvent) => void,
+    private readonly onStep: ((event: StepEvent) => void) | undefined,
   ) {
     // QueueEvents reconnects on its own; meanwhile the error is kept to explain a wait that times out.
     for (const connection of connections) {
@@ -68,7 +92,7 @@ export class RunFollower {
         new QueueEvents(name, { connection: connections[i] as Redis, prefix: config.QUEUE_PREFIX }),
     );
     await Promise.all(events.map((queueEvents) => queueEvents.waitUntilReady()));
-    return new RunFollower(producer, events, connections, onStep ?? (() => undefined));
+    return new RunFollower(producer, events, connections, onStep);
   }
 
   /**
@@ -119,9 +143,49 @@ export class RunFollower {
     const parsed = stepOfJobId(jobId);
     if (!parsed || !this.pending.has(parsed.runId)) return;
     const { runId, queue, source } = parsed;
+    const onStep = this.onStep;
+    if (!onStep) {
+      if (queue === 'quality') void this.settle(runId, reason);
+      return;
+    }
     const step = source !== undefined ? `ingest-${source}` : queue;
-    this.onStep({ runId, step, event, ...(reason ? { detail: reason } : {}) });
-    if (queue === 'quality') void this.settle(runId, reason);
+    this.handling = this.handling.then(async () => {
+      const times = await this.timesOf(runId, queue, jobId).catch(() => ({ waitMs: null, workMs: null }));
+      const detail = event === 'failed' ? reason : formatStepTimes(times);
+      try {
+        onStep({ runId, step, event, ...(detail ? { detail } : {}), ...times });
+      } finally {
+        if (queue === 'quality') await this.settle(runId, reason);
+      }
+    });
+  }
+
+  /** A step's queue wait and work, from its job and (for a step with prerequisites) theirs. */
+  private async timesOf(
+    runId: string,
+    queue: QueueName,
+    jobId: string,
+  ): Promise<Pick<StepEvent, 'waitMs' | 'workMs'>> {
+    const { queues } = this.producer;
+    const [job, root] = await Promise.all([Job.fromId(queues[queue], jobId), readRootJob(queues, runId)]);
+    if (!job) return { waitMs: null, workMs: null };
+    const plan = root ? planSteps(root.data) : [];
+    const self = plan.find((candidate) => candidate.jobId === jobId);
+    const before = self ? prerequisitesOf(self, plan) : [];
+    const ends = await Promise.all(
+      before.map(async (other) => (await Job.fromId(queues[other.queue], other.jobId))?.finishedOn),
+    );
+    const readyAt =
+      before.length === 0
+        ? job.timestamp
+        : ends.some((end) => !end)
+          ? undefined
+          : Math.max(...(ends as number[]));
+    const started = job.processedOn;
+    return {
+      waitMs: started && readyAt ? Math.max(0, started - readyAt) : null,
+      workMs: started && job.finishedOn ? Math.max(0, job.finishedOn - started) : null,
+    };
   }
 
   private async settle(runId: string, failedReason?: string): Promise<void> {

@@ -61,7 +61,11 @@ describe('a run end to end on BullMQ flows', () => {
     );
     for (const ref of record.lineage.outputs) expect(sha256(await storage.get(ref.key))).toBe(ref.sha256);
     expect(Object.keys(record.datasets)).toEqual(['cleaned', 'enriched', 'daily_summary']);
-    expect(await storage.exists(lakeKeys.qualityReport(P, 'enriched', '2024-01-20'))).toBe(true);
+    expect(record.quality?.reportKey).toBe(lakeKeys.qualityReport(P, 'enriched', '2024-01-20', record.runId));
+    expect(record.quality?.reportKey).toBe(
+      'sales_etl/quality/enriched/date=2024-01-20/sales_etl-2024-01-20.json',
+    );
+    expect(await storage.exists(record.quality!.reportKey)).toBe(true);
     expect(await storage.exists(lakeKeys.run(P, record.runId))).toBe(true);
     expect(await readRunRecord(env.producer.lake, record.runId)).toEqual(record);
 

@@ -84,6 +84,8 @@ describe('a re-run of a finished date', () => {
     const [original] = await env.run([generatedRun(date)]);
     expect(original?.status).toBe('success');
     const before = await processedChecksums(env.producer.lake, date);
+    const originalReport = original!.record!.quality!.reportKey;
+    const reportBytes = await env.producer.lake.storage.get(originalReport);
 
     // Different input (fewer rows, another seed), so every output must change.
     const rerun = await runEnqueueCli(env.env, [
@@ -110,5 +112,11 @@ describe('a re-run of a finished date', () => {
       (ref) => ref.key === lakeKeys.dataset('sales_etl', 'enriched', date),
     );
     expect(enriched?.rows).toBeLessThanOrEqual(150);
+    // The quality report is the run's own: the first run's is left as it was, beside the re-run's.
+    expect(record.quality?.reportKey).toBe(
+      lakeKeys.qualityReport('sales_etl', 'enriched', date, runId as string),
+    );
+    expect(record.quality?.reportKey).not.toBe(originalReport);
+    expect(await env.producer.lake.storage.get(originalReport)).toEqual(reportBytes);
   });
 });

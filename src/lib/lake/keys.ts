@@ -83,8 +83,19 @@ export const lakeKeys = {
   /** An output dataset's partition: `<pipeline>/datasets/<dataset>/date=…/<dataset>.csv`. */
   dataset: (pipeline: string, dataset: string, date: string) =>
     `${pipeline}/datasets/${dataset}/${datePartition(date)}/${dataset}.csv`,
-  qualityReport: (pipeline: string, dataset: string, date: string) =>
-    `${pipeline}/quality/${dataset}/${datePartition(date)}/report.json`,
+  /**
+   * One run's quality report on a dataset: `<pipeline>/quality/<dataset>/date=…/<runId>.json`. Each run
+   * has its own, so a re-run of the date leaves the earlier run's report as it was.
+   * @throws InputError `INVALID_KEY` for a run id that is not one key segment
+   */
+  qualityReport: (pipeline: string, dataset: string, date: string, runId: string) => {
+    if (runId === '' || runId.includes('/')) {
+      throw new InputError(`invalid run id ${JSON.stringify(runId)} for a report key: not one key segment`, {
+        code: 'INVALID_KEY',
+      });
+    }
+    return `${pipeline}/quality/${dataset}/${datePartition(date)}/${runId}.json`;
+  },
   /** `<pipeline>/runs/`: the pipeline's run records. */
   runsPrefix: (pipeline: string) => `${pipeline}/runs/`,
   run: (pipeline: string, runId: string) => `${pipeline}/runs/${runId}.json`,

@@ -111,6 +111,16 @@ export function planSteps(root: Pick<QualityPayload, 'runId' | 'sources'>): Step
   ];
 }
 
+/**
+ * The steps whose end makes `step` ready to run (the flow's children of its job): none for an
+ * ingestion, every ingestion for the transform, the transform for the quality root.
+ */
+export function prerequisitesOf<S extends Pick<StepPlan, 'queue'>>(step: S, plan: readonly S[]): S[] {
+  if (step.queue === 'transform') return plan.filter((other) => other.queue === 'ingest');
+  if (step.queue === 'quality') return plan.filter((other) => other.queue === 'transform');
+  return [];
+}
+
 /** Retry and retention settings every job of a run gets. */
 export interface FlowOptions {
   /** Attempts for transient errors. */

@@ -3,7 +3,7 @@ import { InputError } from '../errors.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { lakeKeys } from '../lake/keys.ts';
 import type { IngestResult, RunStatus, TransformResult } from './jobs.ts';
-import { parseRunId, type StepPlan } from './lifecycle.ts';
+import { parseRunId, prerequisitesOf, type StepPlan } from './lifecycle.ts';
 import type { PipelineQueues } from './queues.ts';
 
 /** One step of a run as the record shows it. */
@@ -143,6 +143,48 @@ export function runRecordKey(runId: string): string {
     );
   }
   return lakeKeys.run(parts.pipeline, runId);
+}
+
+/** Where a step's time went: waiting in its queue, then working. */
+export interface StepTimes {
+  /** When the step could run: the run's enqueue for an ingestion, else its prerequisites' last end. */
+  readyAt: string | null;
+  /**
+   * Queue wait, `startedAt - readyAt` (retries and their backoff included); for a ready step of a run
+   * in progress not yet started, the wait so far (until `now`); otherwise `null` (not ready yet, or
+   * never started).
+   */
+  waitMs: number | null;
+  /** Work, `endedAt - startedAt` (the step's `durationMs`); `null` until it has ended. */
+  workMs: number | null;
+}
+
+/**
+ * Queue wait and work of each step of a run (in the steps' order), from its record (or its steps read
+ * so far): a step is ready when the run was enqueued (ingestions) or when its last prerequisite ended.
+ * @param now for a run in progress: a ready step not yet started has waited until then
+ */
+export function stepTimes(
+  run: { enqueuedAt: string | null; steps: readonly Pick<StepRecord, 'queue' | 'startedAt' | 'endedAt'>[] },
+  now?: number,
+): StepTimes[] {
+  const ms = (value: string | null | undefined) => (value ? Date.parse(value) : Number.NaN);
+  const enqueued = ms(run.enqueuedAt);
+  return run.steps.map((step) => {
+    const before = prerequisitesOf(step, run.steps);
+    const ends = before.map((other) => ms(other.endedAt));
+    // Not ready while a prerequisite has not ended (or the run's enqueue time is unknown).
+    const ready = before.length === 0 ? enqueued : ends.some(Number.isNaN) ? Number.NaN : Math.max(...ends);
+    const started = ms(step.startedAt);
+    const ended = ms(step.endedAt);
+    const readyAt = Number.isNaN(ready) ? null : ready;
+    const waitUntil = !Number.isNaN(started) ? started : Number.isNaN(ended) ? now : undefined;
+    return {
+      readyAt: readyAt === null ? null : iso(readyAt),
+      waitMs: readyAt === null || waitUntil === undefined ? null : Math.max(0, waitUntil - readyAt),
+      workMs: Number.isNaN(started) || Number.isNaN(ended) ? null : Math.max(0, ended - started),
+    };
+  });
 }
 
 /** An ISO timestamp of epoch milliseconds, or `null` for none. */

@@ -26,7 +26,7 @@ export interface QualityOptions {
 
 /**
  * Runs a quality suite over its dataset in one streaming pass (every check at once; only uniqueness
- * holds per-value state), then writes the report to `<pipeline>/quality/<dataset>/date=…/report.json`.
+ * holds per-value state), then writes the run's own report to `<pipeline>/quality/<dataset>/date=…/<runId>.json`.
  * A check whose column is missing, or every check of an empty dataset, is an ERROR with score 0.
  * @throws InputError `INVALID_SUITE`, `MISSING_INPUT` (no dataset object), CSV errors; StorageError
  */
@@ -87,7 +87,7 @@ export async function runQualityChecks(
     rows,
   );
   signal?.throwIfAborted();
-  const reportRef = await lake.writeJson(lakeKeys.qualityReport(pipeline, dataset, date), report);
+  const reportRef = await lake.writeJson(lakeKeys.qualityReport(pipeline, dataset, date, runId), report);
   return { report, reportRef };
 }
 
