@@ -3,6 +3,7 @@ import { type FlowJob, type FlowProducer, Job, type JobsOptions } from 'bullmq';
 import type { PipelineDefinition } from '../definition/define.ts';
 import { PipelineError } from '../errors.ts';
 import type { DataLake } from '../lake/data-lake.ts';
+import { inputForDate } from './input-spec.ts';
 import type { IngestPayload, InputSpec, QualityPayload, QueueName, TransformPayload } from './jobs.ts';
 import type { PipelineQueues } from './queues.ts';
 import { sourceNames, sourceOf, suiteOf } from './resolve.ts';
@@ -169,7 +170,11 @@ export function buildRunFlow(
   const ingestJobs: FlowJob[] = sources.map((source) => ({
     name: `ingest-${source}`,
     queueName: 'ingest',
-    data: { ...base, source, input: spec.sources[source] as InputSpec } satisfies IngestPayload,
+    data: {
+      ...base,
+      source,
+      input: inputForDate(spec.sources[source] as InputSpec, spec.date),
+    } satisfies IngestPayload,
     opts: jobOptions(jobIds.ingest(runId, source), true),
   }));
   const transformJob: FlowJob = {
