@@ -25,7 +25,7 @@ export function isParentFailure(reason: string | undefined | null): boolean {
 }
 
 /** What the metrics keep of one run record (not the record: a board may hold thousands). */
-export interface RunSummary {
+export interface RunMetricsSummary {
   pipeline: string;
   status: RunStatus;
   /** Epoch ms; undefined when the record has no parseable end. */
@@ -43,7 +43,7 @@ export interface RunSummary {
 }
 
 /** The summary of a run record, read defensively: records are JSON written by any release. */
-export function summarize(record: RunRecord): RunSummary {
+export function summarize(record: RunRecord): RunMetricsSummary {
   const endedAt = typeof record.endedAt === 'string' ? Date.parse(record.endedAt) : Number.NaN;
   const rowsIn: Record<string, number> = {};
   const failedSteps: string[] = [];
@@ -90,7 +90,7 @@ export interface RunRecordCacheOptions {
  * first refresh reads every record, so what the metrics say survives a restart of the board.
  */
 export class RunRecordCache {
-  private readonly summaries = new Map<string, RunSummary | null>();
+  private readonly summaries = new Map<string, RunMetricsSummary | null>();
   private readonly changed = new Set<string>();
   private listedAt: number | undefined;
   private refreshing: Promise<void> | undefined;
@@ -113,7 +113,7 @@ export class RunRecordCache {
   }
 
   /** The current summaries (after a refresh). */
-  values(): IterableIterator<RunSummary | null> {
+  values(): IterableIterator<RunMetricsSummary | null> {
     return this.summaries.values();
   }
 
