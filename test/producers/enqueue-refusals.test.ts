@@ -211,3 +211,28 @@ describe('enqueueing a run that exists', () => {
     expect(rerun.stdout).toMatch(new RegExp(`^enqueued: sales_etl-${date}-r\\S+\\n$`));
   });
 });
+
+describe('two processes enqueueing the same new run at the same moment with different options', () => {
+  it('make one run; the other is told its options were not used and pointed to --rerun', {
+    timeout: 300_000,
+  }, async () => {
+    const date = '2024-05-04';
+    const base = ['--date', date, '--source', 'transactions=300', '--source', 'customers=100'];
+    const results = await Promise.all([
+      enqueue([...base, '--suite', 'pipeline']),
+      enqueue([...base, '--suite', 'notebook']),
+    ]);
+    // Whichever came second was refused before adding (it saw the run) or, if both looked before
+    // either added, lost the race and was told afterwards; either way its options were not used.
+    const codes = results.map((result) => result.code);
+    expect(codes.sort()).toEqual([0, 2]);
+    const winner = results.find((result) => result.code === 0) as (typeof results)[number];
+    const loser = results.find((result) => result.code === 2) as (typeof results)[number];
+    expect(winner.stdout).toBe(`enqueued: sales_etl-${date}\n`);
+    expect(loser.stderr).toMatch(/suite: enqueued with (pipeline|notebook), asked (notebook|pipeline)/);
+    expect(loser.stderr).toMatch(/--rerun/);
+    expect(loser.stdout).not.toContain('enqueued:');
+    const root = await env.producer.queues.quality.getJob(`sales_etl-${date}-quality`);
+    expect(loser.stderr).toContain(`asked ${root?.data.suite === 'pipeline' ? 'notebook' : 'pipeline'}`);
+  });
+});

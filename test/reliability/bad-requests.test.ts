@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -232,5 +232,39 @@ describe('configuration', () => {
     await expect(startWorkerProcess({ ...env.env, LAKE_URL: 's3://bucket/a\\b' })).rejects.toThrow(
       /exited \(2\) before it was ready: worker: LAKE_URL "s3:\/\/bucket\/a\\\\b": .*backslash/,
     );
+  });
+});
+
+describe('event times that mix UTC offsets', () => {
+  it('fail the run at ingestion, naming the source, row and column (MIXED_TIMEZONES), never retried', async () => {
+    const date = '2024-07-02';
+    const file = path.join(path.dirname(env.lakeDir), `${path.basename(env.lakeDir)}-mixed.csv`);
+    await writeFile(
+      file,
+      [
+        'transaction_id,timestamp,customer_id,product,quantity,unit_price,region,total_amount',
+        `T1,${date} 10:00:00+01:00,CUST1000,Widget A,1,5,EU,5`,
+        `T2,${date} 11:00:00+01:00,CUST1000,Widget A,1,5,EU,5`,
+        `T3,${date} 12:00:00,CUST1000,Widget A,1,5,EU,5`,
+      ].join('\n'),
+    );
+    try {
+      const spec = generatedRun(date);
+      spec.sources.transactions = { kind: 'file', path: file };
+      const [outcome] = await env.run([spec]);
+      expect(outcome?.status).toBe('failed');
+      const step = outcome?.record?.steps.find((s) => s.name === 'ingest_transactions');
+      expect(step?.status).toBe('failed');
+      expect(step?.error).toMatch(/^MIXED_TIMEZONES: event time "2024-07-02 12:00:00" is naive/);
+      expect(step?.error).toMatch(/source transactions, .*row 3, column timestamp/);
+      const job = await env.producer.queues.ingest.getJob(`${outcome?.runId}-ingest-transactions`);
+      expect(job?.attemptsMade).toBe(1);
+      // The transform never ran: nothing of the date was written.
+      expect(await env.producer.lake.storage.list(`sales_etl/datasets/`)).not.toContainEqual(
+        expect.stringContaining(`date=${date}`),
+      );
+    } finally {
+      await rm(file, { force: true });
+    }
   });
 });
