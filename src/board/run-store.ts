@@ -158,6 +158,11 @@ export class RunStore {
     ]);
     const latest = latestByDate(records);
     const ended = new Map(records.map((record) => [record.runId, record]));
+    if (status === 'running') {
+      // Records were not listed: read those of the roots found, to leave out runs that have just ended.
+      const own = await mapLimited(live, this.readConcurrency, (root) => this.get(root.data.runId));
+      for (const record of own) if (record) ended.set(record.runId, record);
+    }
     const listed: ListedRun[] = [];
     for (const root of live) {
       const record = ended.get(root.data.runId);
