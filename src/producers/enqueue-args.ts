@@ -3,7 +3,13 @@ import type { PipelineRegistry } from '../lib/definition/registry.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { assertIsoDate } from '../lib/lake/keys.ts';
 import { newRerunTag, type RunSpec } from '../lib/pipeline/lifecycle.ts';
-import { integer, parseRunTemplate, RUN_TEMPLATE_OPTIONS, RUN_TEMPLATE_USAGE } from './run-template.ts';
+import {
+  checkDatedFiles,
+  integer,
+  parseRunTemplate,
+  RUN_TEMPLATE_OPTIONS,
+  RUN_TEMPLATE_USAGE,
+} from './run-template.ts';
 
 export const ENQUEUE_USAGE = `Usage: npm run enqueue -- [--pipeline NAME] --date YYYY-MM-DD [options]
 
@@ -62,6 +68,7 @@ export function parseEnqueueArgs(
   const timeoutSeconds = integer(values.timeout as string, '--timeout', argsError);
   const rerunTag = values.rerun ? newRerunTag() : undefined;
   const runs = dates.map((date): RunSpec => ({ ...template, date, ...(rerunTag ? { rerunTag } : {}) }));
+  checkDatedFiles(runs, argsError);
   return { runs, wait: values.wait === true, timeoutMs: timeoutSeconds * 1000 };
 }
 

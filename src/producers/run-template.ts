@@ -6,6 +6,7 @@ import type { PipelineRegistry } from '../lib/definition/registry.ts';
 import type { Source } from '../lib/definition/sources.ts';
 import { type ConfigError, errorMessage, PipelineError } from '../lib/errors.ts';
 import { assertValidKey } from '../lib/lake/keys.ts';
+import { DATE_PLACEHOLDER, inputForDate } from '../lib/pipeline/input-spec.ts';
 import type { InputSpec } from '../lib/pipeline/jobs.ts';
 import { sourceNames, sourceOf, suiteOf } from '../lib/pipeline/resolve.ts';
 import { resolveFormat } from '../lib/sources/file-reader.ts';
@@ -179,6 +180,23 @@ function checkFormat(
 }
 
 /**
+ * Checks the file each run reads when its path names the date (`{date}`): each must be a regular file
+ * on this machine, like any file input.
+ */
+export function checkDatedFiles(
+  runs: readonly { date: string; sources: Readonly<Record<string, InputSpec>> }[],
+  fail: Fail,
+): void {
+  for (const run of runs) {
+    for (const [name, input] of Object.entries(run.sources)) {
+      if (input.kind !== 'file' || !input.path.includes(DATE_PLACEHOLDER)) continue;
+      const dated = inputForDate(input, run.date);
+      if (dated.kind === 'file') checkFile(`--source ${name} (date ${run.date})`, dated.path, fail);
+    }
+  }
+}
+
+/**
  * A file input must be a regular file on this machine. Workers read the same path, so it must be
  * there too (the same machine, or a volume mounted at the same path).
  */
@@ -212,7 +230,8 @@ function inputSpec(option: string, spec: string, cwd: string, fail: Fail): Input
   if (spec === '') throw fail(`${option}: expected a row count, a file path or lake:KEY`);
   if (spec.includes('\0')) throw fail(`${option}: the path contains a NUL byte`);
   const file = path.resolve(cwd, spec);
-  checkFile(option, file, fail);
+  // A path naming each date's file ({date}) is checked once the dates are known (checkDatedFiles).
+  if (!file.includes(DATE_PLACEHOLDER)) checkFile(option, file, fail);
   return { kind: 'file', path: file };
 }
 

@@ -26,6 +26,7 @@ beforeAll(async () => {
   await writeFile(path.join(cwd, 'in.csv'), 'a\n1\n');
   await writeFile(path.join(cwd, 'in.parquet'), 'PAR1');
   await mkdir(path.join(cwd, 'exports.csv'));
+  for (const day of ['01', '02']) await writeFile(path.join(cwd, `tx-2024-03-${day}.csv`), 'a\n1\n');
 });
 afterAll(async () => {
   await dir.cleanup();
@@ -135,6 +136,24 @@ describe('inputs checked at enqueue, on this machine', () => {
       kind: 'file',
       path: path.join(cwd, 'in.csv'),
     });
+  });
+
+  it("checks each date's file when the path names the date ({date})", () => {
+    const backfill = (to: string) =>
+      parseEnqueueArgs(
+        ['--date', '2024-03-01', '--to', to, '--source', 'readings=tx-{date}.csv'],
+        only('four'),
+        cwd,
+      ).runs;
+    expect(backfill('2024-03-02').map((run) => run.sources.readings)).toEqual([
+      { kind: 'file', path: path.join(cwd, 'tx-{date}.csv') },
+      { kind: 'file', path: path.join(cwd, 'tx-{date}.csv') },
+    ]);
+    expect(() => backfill('2024-03-03')).toThrow(
+      new RegExp(
+        `--source readings \\(date 2024-03-03\\): the file ${path.join(cwd, 'tx-2024-03-03.csv')} does not exist on this machine`,
+      ),
+    );
   });
 
   it('refuses a format the source does not accept, or cannot tell, for files and lake objects', () => {
