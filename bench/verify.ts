@@ -37,17 +37,28 @@ export async function verifyAgainstUnstreamed(lakeDir: string, dates: readonly s
         date,
         batchSize: Number.MAX_SAFE_INTEGER,
       });
-      await runQualityChecks({ lake: reference, pipeline, runId: 'verify', date, suite });
+      const { reportRef } = await runQualityChecks({
+        lake: reference,
+        pipeline,
+        runId: 'verify',
+        date,
+        suite,
+      });
       for (const dataset of Object.keys(result.outputs)) {
         const key = lakeKeys.dataset(pipeline, dataset, date);
         const [ours, theirs] = await Promise.all([bench.storage.get(key), reference.storage.get(key)]);
         if (sha256(ours) !== sha256(theirs)) problems.push(`${key}: streamed and unstreamed bytes differ`);
       }
-      const reportKey = lakeKeys.qualityReport(pipeline, suite.dataset, date);
+      // The bench's report is under its run's id; a bench lake holds one run per date.
+      const reports = await bench.storage.list(`${pipeline}/quality/${suite.dataset}/date=${date}/`);
       const strip = (report: Record<string, unknown>) => ({ ...report, timestamp: '', runId: '' });
-      const [ours, theirs] = await Promise.all([bench.readJson(reportKey), reference.readJson(reportKey)]);
+      if (reports.length !== 1) problems.push(`${date}: ${reports.length} quality reports, expected one`);
+      const [ours, theirs] = await Promise.all([
+        bench.readJson(reports[0] as string),
+        reference.readJson(reportRef.key),
+      ]);
       if (JSON.stringify(strip(ours as never)) !== JSON.stringify(strip(theirs as never))) {
-        problems.push(`${reportKey}: streamed and unstreamed quality reports differ`);
+        problems.push(`${reportRef.key}: streamed and unstreamed quality reports differ`);
       }
     }
   } finally {

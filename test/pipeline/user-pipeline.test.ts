@@ -77,10 +77,10 @@ describe("a user's own pipeline", () => {
     ]);
 
     const report = await env.producer.lake.readJson<{ dataset: string; passed: boolean; row_count: number }>(
-      lakeKeys.qualityReport(P, 'by_device', DATE),
+      lakeKeys.qualityReport(P, 'by_device', DATE, record.runId),
     );
     expect(report).toMatchObject({ dataset: 'by_device', passed: true, row_count: 3 });
-    expect(record.quality?.reportKey).toBe(lakeKeys.qualityReport(P, 'by_device', DATE));
+    expect(record.quality?.reportKey).toBe(lakeKeys.qualityReport(P, 'by_device', DATE, record.runId));
   });
 
   it('is the only pipeline loaded, so --pipeline may be left out; its other suite fails the gate', async () => {

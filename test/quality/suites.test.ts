@@ -134,8 +134,8 @@ describe('runQualityChecks', () => {
       suite: salesSuite('notebook'),
       onProgress: (p) => progress.push(p.rows),
     });
-    expect(reportRef.key).toBe(lakeKeys.qualityReport(SALES_ETL, 'enriched', '2024-01-20'));
-    expect(reportRef.key).toBe('sales_etl/quality/enriched/date=2024-01-20/report.json');
+    expect(reportRef.key).toBe(lakeKeys.qualityReport(SALES_ETL, 'enriched', '2024-01-20', 'run-1'));
+    expect(reportRef.key).toBe('sales_etl/quality/enriched/date=2024-01-20/run-1.json');
     expect(await lake.readJson(reportRef.key)).toEqual(report);
     expect(report).toMatchObject({
       dataset: 'enriched',

@@ -207,7 +207,7 @@ describe('sensors pipeline: hand-computed outputs', () => {
       suite: sensors.suites.hourly!,
       datasetKey: result.outputs.hourly_site_summary!.key,
     });
-    expect(reportRef.key).toBe(lakeKeys.qualityReport('sensors', 'hourly_site_summary', DATE));
+    expect(reportRef.key).toBe(lakeKeys.qualityReport('sensors', 'hourly_site_summary', DATE, 'hand'));
     expect(report.row_count).toBe(5);
     expect(report.check_results.every((r) => r.status === 'PASS' && r.score === 1)).toBe(true);
     expect(report.overall_score).toBe(1);
