@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     ({ values, positionals } = parseArgs({
       args: process.argv.slice(2),
       allowPositionals: true,
-      options: { dir: { type: 'string' }, help: { type: 'boolean' } },
+      options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (error) {
     throw new ConfigError(`${errorMessage(error)}\n\n${USAGE}`, { code: 'ARGS_INVALID' });

@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   try {
     const { values } = parseArgs({
       args: process.argv.slice(2),
-      options: { json: { type: 'boolean' }, help: { type: 'boolean' } },
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
     if (values.help) {
       console.log(USAGE);

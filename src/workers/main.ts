@@ -8,9 +8,15 @@ import { exitOnSignals, runByNpm } from './shutdown.ts';
 import { parseWorkerArgs, USAGE } from './worker-args.ts';
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  // Usage before configuration: --help answers even where the environment is not set up yet.
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
   tuneGarbageCollector();
   const config = loadConfig();
-  const args = parseWorkerArgs(process.argv.slice(2), config.WORKER_CONCURRENCY);
+  const args = parseWorkerArgs(argv, config.WORKER_CONCURRENCY);
   if (args.help) {
     console.log(USAGE);
     return;

@@ -15,9 +15,8 @@ const COMMANDS: [name: string, script: string, usage: RegExp][] = [
   ['bench', 'bench/main.ts', /^Usage: npm run bench -- \[options\]/],
   ['pipelines', 'src/producers/pipelines.ts', /^Usage: npm run pipelines/],
   ['new-pipeline', 'src/producers/new-pipeline.ts', /^Usage: npm run new-pipeline -- NAME/],
+  ['upload', 'src/producers/upload.ts', /^Usage: npm run upload -- FILE/],
 ];
-/** Commands whose -h is tested too (pipelines and new-pipeline take --help only, for now). */
-const SHORT = new Set(['enqueue', 'schedule', 'worker', 'board', 'demo', 'bench']);
 
 // Nothing answers here: a command that tried to connect instead of answering would fail or hang.
 const env = { REDIS_URL: 'redis://127.0.0.1:1', QUEUE_PREFIX: 'help-test' };
@@ -26,7 +25,7 @@ describe('every command answers --help', () => {
   it('with its usage on stdout and exit 0, connecting to nothing', { timeout: 300_000 }, async () => {
     const cases = COMMANDS.flatMap(([name, script, usage]) => [
       { name, script, usage, args: ['--help'] },
-      ...(SHORT.has(name) ? [{ name, script, usage, args: ['-h'] }] : []),
+      { name, script, usage, args: ['-h'] },
     ]);
     // Help wins over the command's other arguments, good or bad.
     cases.push(
