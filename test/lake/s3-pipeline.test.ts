@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/lib/lake/data-lake.ts';
+import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { type S3TestServer, s3TestSkipReason, startS3TestServer } from '../helpers/s3-server.ts';
 
@@ -50,7 +51,7 @@ describe.skipIf(skipReason !== undefined)('the pipeline on an S3 lake (Ceph rado
     expect(onS3.producer.lake.storage.url).toBe(`s3://${bucket}/lake`);
 
     const s3Lake = await lakeFingerprint(onS3);
-    expect(Object.keys(s3Lake)).toContain('processed/enriched/transactions/date=2024-01-21/transactions.csv');
+    expect(Object.keys(s3Lake)).toContain(lakeKeys.dataset('sales_etl', 'enriched', '2024-01-21'));
     expect(s3Lake).toEqual(await lakeFingerprint(local));
     // The run record's lineage checksums describe the bytes on S3.
     const record = s3Outcomes[0]?.record;
