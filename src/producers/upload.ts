@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.ts';
@@ -120,7 +121,6 @@ async function main(): Promise<void> {
     }
     for (const file of request.files) {
       const key = request.to ?? `${request.prefix}${path.basename(file)}`;
-      const { createReadStream } = await import('node:fs');
       const { bytes } = await lake.storage.putStream(assertValidKey(key), createReadStream(file));
       console.log(`${file} → lake:${key} (${bytes} bytes)`);
     }

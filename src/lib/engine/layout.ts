@@ -1,6 +1,5 @@
-import type { ColumnType, Value } from '../definition/schema.ts';
+import type { ColumnType } from '../definition/schema.ts';
 import { InputError } from '../errors.ts';
-import { formatNumber } from '../sources/values.ts';
 
 /** A column's type at run time; `unknown` until a function computes it. */
 export type RuntimeType = ColumnType | 'unknown';
@@ -73,19 +72,5 @@ export class Layout {
       return at;
     });
     return { layout: new Layout(names, types, this.key), positions };
-  }
-}
-
-/** A computed value as its CSV cell: numbers as pandas writes a float, booleans `true`/`false`, null empty. */
-export function formatValue(value: Value | undefined): string {
-  switch (typeof value) {
-    case 'number':
-      return formatNumber(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'string':
-      return value;
-    default:
-      return '';
   }
 }

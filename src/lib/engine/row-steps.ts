@@ -5,8 +5,9 @@ import { isNullKey, keyText } from '../pandas/keys.ts';
 import { isNull, pythonStrip } from '../pandas/pandas-text.ts';
 import { TextSet } from '../pandas/text-set.ts';
 import { pythonTitle } from '../pandas/title-case.ts';
+import { formatValue } from '../sources/values.ts';
 import type { Batch } from './batch.ts';
-import { formatValue, type Layout } from './layout.ts';
+import type { Layout } from './layout.ts';
 import { RowView } from './row-view.ts';
 import type { Step, StepMetrics } from './step.ts';
 

@@ -1,10 +1,10 @@
 import type { Schema } from '../definition/schema.ts';
 import type { Source } from '../definition/sources.ts';
-import { formatValue } from '../engine/layout.ts';
 import { InputError } from '../errors.ts';
 import { type CsvTable, DEFAULT_BATCH, type RowBatch } from '../lake/csv.ts';
 import { assertIsoDate } from '../lake/keys.ts';
 import { createRng } from '../sources/random.ts';
+import { formatValue } from '../sources/values.ts';
 
 /** What a run asks of a source's generator. */
 export interface GenerateRequest {

@@ -212,3 +212,17 @@ export function formatNumber(value: number | null): string {
   // with String(), all of a transform's profit and margin texts were promoted to the old generation.
   return JSON.stringify(value);
 }
+
+/** A computed value as its CSV cell: numbers as pandas writes a float, booleans `true`/`false`, null empty. */
+export function formatValue(value: number | string | boolean | null | undefined): string {
+  switch (typeof value) {
+    case 'number':
+      return formatNumber(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'string':
+      return value;
+    default:
+      return '';
+  }
+}
