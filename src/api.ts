@@ -1,7 +1,8 @@
 /**
- * lakeflow's public API: everything a pipeline definition imports.
+ * lakeflow's public API: everything a pipeline definition imports, by its relative path (a definition
+ * in `pipelines/<name>/pipeline.ts` is compiled with the rest into the image).
  * @example
- * import { definePipeline, fact, dimension, sum } from 'lakeflow';
+ * import { definePipeline, dimension, fact, sum } from '../../src/api.ts';
  */
 
 /** zod, for generator options: a definition needs no import but this module's. */
