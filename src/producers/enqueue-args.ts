@@ -10,11 +10,15 @@ import {
   RUN_TEMPLATE_OPTIONS,
   RUN_TEMPLATE_USAGE,
 } from './run-template.ts';
+import type { SplitRequest } from './split-runs.ts';
 
 export const ENQUEUE_USAGE = `Usage: npm run enqueue -- [--pipeline NAME] --date YYYY-MM-DD [options]
+       npm run enqueue -- [--pipeline NAME] --source NAME=EXPORT --split-by-date NAME [options]
 
-  --date YYYY-MM-DD        the run's date (required)
+  --date YYYY-MM-DD        the run's date (required, unless --split-by-date)
   --to YYYY-MM-DD          backfill: one run per date from --date to --to, inclusive
+  --split-by-date NAME     split source NAME's file (a multi-day export) by its event time into the
+                           lake, one object per date, and enqueue one run per date found
 ${RUN_TEMPLATE_USAGE}
   --rerun                  run again even if this run already exists (new run id, outputs replaced)
   --wait                   follow the runs until they end, print a summary; exit 1 unless all succeed
@@ -26,7 +30,9 @@ asked with other options than it was enqueued with, it is refused: add --rerun t
 
 /** What `npm run enqueue` was asked to do. */
 export interface EnqueueRequest {
+  /** The runs, or none yet when they come from splitting an export (`split`). */
   runs: RunSpec[];
+  split?: SplitRequest;
   wait: boolean;
   timeoutMs: number;
 }
@@ -57,10 +63,27 @@ export function parseEnqueueArgs(
         rerun: { type: 'boolean', default: false },
         wait: { type: 'boolean', default: false },
         timeout: { type: 'string', default: '600' },
+        'split-by-date': { type: 'string' },
       },
     }));
   } catch (error) {
     throw argsError(errorMessage(error));
+  }
+  const split = values['split-by-date'];
+  if (typeof split === 'string') {
+    if (values.date !== undefined || values.to !== undefined) {
+      throw argsError('--split-by-date takes its dates from the export: leave out --date and --to');
+    }
+    const template = parseRunTemplate(values, registry, cwd, argsError);
+    if (!Object.hasOwn(template.sources, split))
+      throw argsError(`--split-by-date ${split}: give --source ${split}=PATH`);
+    const rerunTag = values.rerun ? newRerunTag() : undefined;
+    return {
+      runs: [],
+      split: { template: { ...template, ...(rerunTag ? { rerunTag } : {}) }, source: split },
+      wait: values.wait === true,
+      timeoutMs: integer(values.timeout as string, '--timeout', argsError) * 1000,
+    };
   }
   if (typeof values.date !== 'string') throw argsError('--date is required');
   const dates = dateRange(values.date, typeof values.to === 'string' ? values.to : values.date);

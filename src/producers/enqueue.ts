@@ -6,6 +6,7 @@ import { ENQUEUE_USAGE, parseEnqueueArgs } from './enqueue-args.ts';
 import { exitOnSignal } from './exit-on-signal.ts';
 import { RunFollower } from './follow-runs.ts';
 import { helpRequested } from './run-template.ts';
+import { splitIntoRuns } from './split-runs.ts';
 import { formatRunSummary } from './summary-table.ts';
 
 /**
@@ -25,6 +26,17 @@ async function main(): Promise<number> {
   const producer = await openProducer(config, registry);
   let follower: RunFollower | undefined;
   try {
+    if (request.split) {
+      request.runs = await splitIntoRuns(
+        producer.lake,
+        registry.get(request.split.template.pipeline),
+        request.split,
+      );
+      const dates = request.runs.map((run) => run.date);
+      console.log(
+        `split ${request.split.source}: ${dates.length} date(s), ${dates[0] ?? '-'} to ${dates.at(-1) ?? '-'}`,
+      );
+    }
     if (request.wait) {
       follower = await RunFollower.open(producer, ({ runId, step, event, detail }) =>
         console.log(

@@ -97,6 +97,37 @@ describe('npm run upload', () => {
     }
   });
 
+  it('enqueue --split-by-date runs each date of an export; the same export again adds nothing', async () => {
+    const exported = path.join(dir, 'export-3.csv');
+    const rows = [
+      'S1,2024-05-02 08:00:00,CUST1000,Widget A,1,25,EU,25',
+      'S2,2024-05-01 09:00:00,CUST1000,Widget A,2,25,EU,50',
+      'S3,2024-05-02 10:00:00,CUST1000,Widget B,1,45,EU,45',
+    ];
+    await writeFile(exported, `${[HEADER, ...rows].join('\n')}\n`);
+    const args = ['--pipeline', 'sales_etl', '--suite', 'pipeline', '--source', `transactions=${exported}`];
+    const first = await runEnqueueCli(
+      env.env,
+      [...args, '--split-by-date', 'transactions', '--wait', '--timeout', '90'],
+      120_000,
+    );
+    expect(first.code, first.stderr + first.stdout).toBe(0);
+    expect(first.stdout).toContain('split transactions: 2 date(s), 2024-05-01 to 2024-05-02');
+    for (const [date, count] of [
+      ['2024-05-01', 1],
+      ['2024-05-02', 2],
+    ] as const) {
+      const record = await readRunRecord(env.producer.lake, `sales_etl-${date}`);
+      expect(record.lineage.outputs.find((ref) => ref.key.includes('/landing/transactions/'))).toMatchObject({
+        rows: count,
+      });
+    }
+    const again = await runEnqueueCli(env.env, [...args, '--split-by-date', 'transactions']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('already enqueued (nothing added): sales_etl-2024-05-01');
+    expect(again.stdout).toContain('already enqueued (nothing added): sales_etl-2024-05-02');
+  });
+
   it('refuses a row without an event time, naming it, and writes nothing', async () => {
     const bad = path.join(dir, 'bad.csv');
     await writeFile(bad, `${HEADER}\nT1,2024-04-12 08:00:00,C,W,1,1,EU,1\nT2,,C,W,1,1,EU,1\n`);
