@@ -3,13 +3,9 @@ import type { PipelineRegistry } from '../lib/definition/registry.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { assertIsoDate } from '../lib/lake/keys.ts';
 import { newRerunTag, type RunSpec } from '../lib/pipeline/lifecycle.ts';
-import {
-  checkDatedFiles,
-  integer,
-  parseRunTemplate,
-  RUN_TEMPLATE_OPTIONS,
-  RUN_TEMPLATE_USAGE,
-} from './run-template.ts';
+import { checkDatedFiles } from './input-files.ts';
+import { integer } from './option-values.ts';
+import { parseRunTemplate, RUN_TEMPLATE_OPTIONS, RUN_TEMPLATE_USAGE } from './run-template.ts';
 import type { SplitRequest } from './split-runs.ts';
 
 export const ENQUEUE_USAGE = `Usage: npm run enqueue -- [--pipeline NAME] --date YYYY-MM-DD [options]

@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import type { PipelineRegistry } from '../lib/definition/registry.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import type { ScheduleSpec } from '../lib/pipeline/schedules.ts';
+import { integer } from './option-values.ts';
 import {
   choosePipeline,
-  integer,
   parseRunTemplate,
   RUN_TEMPLATE_OPTIONS,
   RUN_TEMPLATE_USAGE,
