@@ -9,8 +9,10 @@ import { pipelineNameSchema, QUEUE_NAMES, type QueueName } from '../lib/pipeline
 import { parseRunId, stepOfJobId } from '../lib/pipeline/lifecycle.ts';
 import type { PipelineQueues } from '../lib/pipeline/queues.ts';
 import { createRedis } from '../lib/redis.ts';
-import { isParentFailure, RunRecordCache, registerRunMetrics } from './metrics-runs.ts';
+import { registerRunMetrics } from './metrics-runs.ts';
+import { RunRecordCache } from './run-record-cache.ts';
 import type { RunStore } from './run-store.ts';
+import { isParentFailure } from './run-summary.ts';
 
 /** Step durations run from milliseconds (tiny test partitions) to the 10-minute step timeout. */
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
