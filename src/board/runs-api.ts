@@ -6,7 +6,8 @@ import type { Logger } from '../lib/logger.ts';
 import { isoDateSchema, pipelineNameSchema, runStatusSchema } from '../lib/pipeline/jobs.ts';
 import { parseRunId } from '../lib/pipeline/lifecycle.ts';
 import { type RunRecord, stepTimes } from '../lib/pipeline/run-record.ts';
-import { type ListedRun, type RunStore, type RunView, sortKey } from './run-store.ts';
+import { type ListedRun, type RunView, sortKey } from './run-listing.ts';
+import type { RunStore } from './run-store.ts';
 
 /** Most runs one listing returns; `limit` above it is a 400, not a silent cap. */
 export const MAX_LIST_LIMIT = 1000;

@@ -1,6 +1,6 @@
 import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunView } from '../../src/board/run-store.ts';
+import type { RunView } from '../../src/board/run-listing.ts';
 import type { ApiErrorBody, RunListBody } from '../../src/board/runs-api.ts';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { jobIds, newRerunTag, runIdOf } from '../../src/lib/pipeline/lifecycle.ts';
