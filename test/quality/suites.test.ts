@@ -83,7 +83,11 @@ describe('buildReport', () => {
     const report = buildReport(
       header,
       checks,
-      [{ score: 2 / 3, failing: 1 }, { score: 1, failing: 0 }, { error: 'column c2 not found' }],
+      [
+        { score: 2 / 3, failing: 1, samples: [] },
+        { score: 1, failing: 0, samples: [] },
+        { error: 'column c2 not found' },
+      ],
       3,
     );
     // (0.6667 + 1 + 0) / 3 = 0.5555666.. -> 0.5556
@@ -98,8 +102,8 @@ describe('buildReport', () => {
       header,
       checks,
       [
-        { score: 1, failing: 0 },
-        { score: 0.1, failing: 9 },
+        { score: 1, failing: 0, samples: [] },
+        { score: 0.1, failing: 9, samples: [] },
       ],
       10,
     );
@@ -157,7 +161,14 @@ describe('runQualityChecks', () => {
       severity: 'error',
       status: 'PASS',
       failing_rows: 0,
+      // Added with warn/error levels and samples; the fields above are as they were.
+      warn: null,
+      error: null,
+      outcome: 'pass',
+      observed: { failing_rows: 0, fraction: 0 },
+      samples: [],
     });
+    expect(report.warnings).toEqual([]);
     expect(progress).toEqual([2]);
   });
 

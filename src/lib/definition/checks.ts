@@ -33,7 +33,8 @@ export function suiteProblems(
       if (!parsed.success) {
         const named = check?.name ?? check?.column ?? '(unnamed)';
         for (const issue of parsed.error.issues) {
-          problems.push(`${where}: check "${named}": ${issue.path.join('.') || '(check)'}: ${issue.message}`);
+          const field = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+          problems.push(`${where}: check "${named}": ${field}${issue.message}`);
         }
         continue;
       }

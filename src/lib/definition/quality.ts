@@ -3,27 +3,32 @@ import {
   type CompareOp,
   compareCheck,
   completenessCheck,
+  type LevelOptions,
   type QualityCheck,
   type QualityCheckType,
   rangeCheck,
-  type Severity,
+  type ScoreOptions,
   uniquenessCheck,
 } from '../quality/checks.ts';
 import type { AnyRow, ColumnOf, NumericColumn } from './schema.ts';
 
-/** Options every check takes. */
-export interface CheckOptions {
-  /** Minimum acceptable score, 0..1 (each check's default is the notebook's). */
-  threshold?: number;
-  /** `error` checks decide whether the run passes its quality gate; `warn` checks are reported (default error). */
-  severity?: Severity;
-}
+/**
+ * Options every check takes, in one of two forms (declaring both is refused):
+ * - the notebook's: `threshold`, the minimum acceptable score 0..1 (each check's default is the
+ *   notebook's), and `severity`: `error` checks (the default) decide whether the run passes its
+ *   quality gate, `warn` checks are reported;
+ * - thresholds on failing rows: `warn` and/or `error`, each `> N`, `>= N` (rows), `> N%` or `>= N%`
+ *   (of the rows), e.g. `{ warn: '> 0', error: '> 1%' }`.
+ *
+ * `samples`: failing rows kept in the report (default the suite's, else 5).
+ */
+export type CheckOptions = ScoreOptions | LevelOptions;
 
 /** Options of the named (custom) checks. */
-export interface NamedCheckOptions extends CheckOptions {
+export type NamedCheckOptions = CheckOptions & {
   /** The notebook's check type the check reports under (default `validity`). */
   type?: QualityCheckType;
-}
+};
 
 type CheckKind = QualityCheck['kind'];
 /** A check on column `C`, typed so a suite can tell whether its dataset has that column. */
@@ -79,6 +84,13 @@ export interface SuiteSpec<K extends string = string> {
   description?: string;
 }
 
+/** A suite's options. */
+export interface SuiteOptions {
+  description?: string;
+  /** Failing rows each check keeps in the report (default 5; a check's own `samples` wins). */
+  samples?: number;
+}
+
 /** What a pipeline's `quality` function receives. */
 export interface QualityContext<D extends Record<string, AnyRow>> {
   /**
@@ -88,13 +100,21 @@ export interface QualityContext<D extends Record<string, AnyRow>> {
   suite<K extends keyof D & string>(
     dataset: K,
     checks: readonly CheckOf<D[K]>[],
-    options?: { description?: string },
+    options?: SuiteOptions,
   ): SuiteSpec<K>;
 }
 
 /** The context handed to `quality`. */
 export function qualityContext<D extends Record<string, AnyRow>>(): QualityContext<D> {
   return {
-    suite: (dataset, checks, options = {}) => ({ dataset, checks, ...options }),
+    suite: (dataset, checks, { samples, ...options } = {}) => ({
+      dataset,
+      // The limit travels with each check (checks are what runs and what the report shows).
+      checks:
+        samples === undefined
+          ? checks
+          : checks.map((check) => (check.samples === undefined ? { ...check, samples } : check)),
+      ...options,
+    }),
   };
 }

@@ -31,7 +31,14 @@ export interface RunRecord {
   durationMs: number | null;
   steps: StepRecord[];
   errors: string[];
-  quality: { passed: boolean; overallScore: number | null; failedChecks: string[]; reportKey: string } | null;
+  quality: {
+    passed: boolean;
+    overallScore: number | null;
+    failedChecks: string[];
+    /** Checks that ended `warn`: reported, the run stays `success` (absent in records of older runs). */
+    warnings?: string[];
+    reportKey: string;
+  } | null;
   /** The output datasets the transform wrote, by name (empty when it did not succeed). */
   datasets: Record<string, ObjectRef>;
   /**

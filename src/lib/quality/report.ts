@@ -1,6 +1,16 @@
 import { numpyMean, numpyRound, pythonRound } from '../pandas/numeric.ts';
-import type { QualityCheck, QualityCheckType, Severity } from './checks.ts';
-import type { Outcome } from './evaluators.ts';
+import {
+  hasLevels,
+  type QualityCheck,
+  type QualityCheckType,
+  reaches,
+  type Severity,
+  thresholdSchema,
+} from './checks.ts';
+import type { Outcome, Sample } from './evaluators.ts';
+
+/** How a check ended: `error` fails the quality gate, `warn` is reported, `pass` is neither. */
+export type CheckOutcome = 'pass' | 'warn' | 'error';
 
 /** One check's line in the report, with the seed's field names. */
 export interface CheckResult {
@@ -9,12 +19,31 @@ export interface CheckResult {
   column: string;
   /** Rounded to 4 places; 0 for an ERROR. */
   score: number;
-  threshold: number;
-  severity: Severity;
-  /** `PASS`, `FAIL`, or `ERROR: <why>` when the check could not be computed (as the seed's try/except). */
+  /** The notebook's form as declared: minimum score (null for a check with warn/error thresholds). */
+  threshold: number | null;
+  /** The notebook's form as declared (null for a check with warn/error thresholds). */
+  severity: Severity | null;
+  /** The levels' form as declared, e.g. `> 0` (null when not declared). */
+  warn: string | null;
+  /** The levels' form as declared, e.g. `> 1%` (null when not declared). */
+  error: string | null;
+  /**
+   * `PASS`, `FAIL`, or `ERROR: <why>` when the check could not be computed (as the seed's try/except);
+   * a check with warn/error thresholds says `WARN` when it reached only its warn threshold.
+   */
   status: string;
+  /**
+   * `error` fails the quality gate: a notebook check of severity error that did not pass, or a check
+   * whose failing rows reached its error threshold; `warn` likewise for warn; else `pass`. A check that
+   * could not be computed ends at its most severe level.
+   */
+  outcome: CheckOutcome;
   /** Rows that did not meet the check (null for an ERROR). */
   failing_rows: number | null;
+  /** What was measured: failing rows, and their share of the rows (null for an ERROR). */
+  observed: { failing_rows: number | null; fraction: number | null };
+  /** The first failing rows (up to the check's sample limit), whether the check passed or not. */
+  samples: Sample[];
 }
 
 /** A dataset's quality report, stored as JSON beside the data it judges. */
@@ -31,8 +60,10 @@ export interface QualityReport {
   row_count: number;
   /** Mean of the rounded scores, rounded to 4 places; null when there are no checks. */
   overall_score: number | null;
-  /** Every `error`-severity check passed. */
+  /** No check ended `error` (for the notebook's form: every `error`-severity check passed). */
   passed: boolean;
+  /** Names of the checks that ended `warn`. */
+  warnings: string[];
   check_results: CheckResult[];
 }
 
@@ -54,35 +85,64 @@ export function buildReport(
   outcomes: readonly Outcome[],
   rows: number,
 ): QualityReport {
-  const results = checks.map((check, i): CheckResult => {
-    const outcome = outcomes[i] as Outcome;
-    const common = {
-      check_name: check.name,
-      check_type: check.type,
-      column: check.column,
-      threshold: check.threshold,
-      severity: check.severity,
-    };
-    if ('error' in outcome)
-      return { ...common, score: 0, status: `ERROR: ${outcome.error}`, failing_rows: null };
-    const score = check.kind === 'uniqueness' ? pythonRound(outcome.score, 4) : numpyRound(outcome.score, 4);
-    const status = outcome.score >= check.threshold ? 'PASS' : 'FAIL';
-    return { ...common, score, status, failing_rows: outcome.failing };
-  });
+  const results = checks.map((check, i) => checkResult(check, outcomes[i] as Outcome, rows));
   const overall = numpyRound(numpyMean(results.map((result) => result.score)), 4);
   return {
     ...header,
     checks: [...checks],
     row_count: rows,
     overall_score: Number.isNaN(overall) ? null : overall,
-    passed: results.every((result) => result.severity !== 'error' || result.status === 'PASS'),
+    passed: results.every((result) => result.outcome !== 'error'),
+    warnings: results.filter((result) => result.outcome === 'warn').map((result) => result.check_name),
     check_results: results,
   };
 }
 
-/** Names of the `error` checks that did not pass: what made the report fail. */
+function checkResult(check: QualityCheck, outcome: Outcome, rows: number): CheckResult {
+  const levels = hasLevels(check);
+  const common = {
+    check_name: check.name,
+    check_type: check.type,
+    column: check.column,
+    threshold: check.threshold ?? null,
+    severity: check.severity ?? null,
+    warn: check.warn ?? null,
+    error: check.error ?? null,
+  };
+  if ('error' in outcome) {
+    const worst = levels ? (check.error !== undefined ? 'error' : 'warn') : (check.severity ?? 'error');
+    return {
+      ...common,
+      score: 0,
+      status: `ERROR: ${outcome.error}`,
+      outcome: worst,
+      failing_rows: null,
+      observed: { failing_rows: null, fraction: null },
+      samples: [],
+    };
+  }
+  const score = check.kind === 'uniqueness' ? pythonRound(outcome.score, 4) : numpyRound(outcome.score, 4);
+  const measured = {
+    score,
+    failing_rows: outcome.failing,
+    observed: { failing_rows: outcome.failing, fraction: outcome.failing / rows },
+    samples: outcome.samples,
+  };
+  if (!levels) {
+    const passed = outcome.score >= (check.threshold ?? 0);
+    const ended: CheckOutcome = passed ? 'pass' : check.severity === 'warn' ? 'warn' : 'error';
+    return { ...common, ...measured, status: passed ? 'PASS' : 'FAIL', outcome: ended };
+  }
+  const reached = (text: string | undefined) =>
+    text !== undefined && reaches(thresholdSchema.parse(text), outcome.failing, rows);
+  const ended: CheckOutcome = reached(check.error) ? 'error' : reached(check.warn) ? 'warn' : 'pass';
+  const status = { pass: 'PASS', warn: 'WARN', error: 'FAIL' }[ended];
+  return { ...common, ...measured, status, outcome: ended };
+}
+
+/** Names of the checks that ended `error`: what made the report fail. */
 export function failedChecks(report: QualityReport): string[] {
   return report.check_results
-    .filter((result) => result.severity === 'error' && result.status !== 'PASS')
+    .filter((result) => result.outcome === 'error')
     .map((result) => result.check_name);
 }

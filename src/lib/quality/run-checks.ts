@@ -3,7 +3,7 @@ import { InputError, PipelineError } from '../errors.ts';
 import { readCsv } from '../lake/csv-reader.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
-import { type QualitySuite, qualitySuiteSchema } from './checks.ts';
+import { DEFAULT_SAMPLES, type QualitySuite, qualitySuiteSchema } from './checks.ts';
 import { createEvaluator, type Evaluator, NumericColumns, type Outcome } from './evaluators.ts';
 import { buildReport, type QualityReport } from './report.ts';
 
@@ -27,7 +27,9 @@ export interface QualityOptions {
 /**
  * Runs a quality suite over its dataset in one streaming pass (every check at once; only uniqueness
  * holds per-value state), then writes the run's own report to `<pipeline>/quality/<dataset>/date=…/<runId>.json`.
- * A check whose column is missing, or every check of an empty dataset, is an ERROR with score 0.
+ * A check whose column is missing, or every check of an empty dataset, is an ERROR with score 0. Each
+ * check keeps its first failing rows (5, or its `samples`), numbered from 1 in the dataset whatever the
+ * batches.
  * @throws InputError `INVALID_SUITE`, `MISSING_INPUT` (no dataset object), CSV errors; StorageError
  */
 export async function runQualityChecks(
@@ -61,14 +63,16 @@ export async function runQualityChecks(
     });
     const evaluators = suite.checks.map((check): Evaluator | string => {
       const index = table.header.indexOf(check.column);
-      return index < 0 ? `column ${check.column} not found` : createEvaluator(check, index);
+      return index < 0
+        ? `column ${check.column} not found`
+        : createEvaluator(check, index, check.samples ?? DEFAULT_SAMPLES);
     });
     const numbers = new NumericColumns();
     for await (const batch of table.batches) {
       signal?.throwIfAborted();
       numbers.next(batch);
       for (const evaluator of evaluators)
-        if (typeof evaluator !== 'string') evaluator.consume(batch, numbers);
+        if (typeof evaluator !== 'string') evaluator.consume(batch, numbers, rows);
       rows += batch.length;
       onProgress?.({ stage: 'quality', rows });
     }

@@ -2,6 +2,7 @@ import { lakeKeys } from '../../lib/lake/keys.ts';
 import { finishRun } from '../../lib/pipeline/lifecycle.ts';
 import { suiteOf } from '../../lib/pipeline/resolve.ts';
 import type { RunRecord } from '../../lib/pipeline/run-record.ts';
+import { failedChecks } from '../../lib/quality/report.ts';
 import { runQualityChecks } from '../../lib/quality/run-checks.ts';
 import { parseChildResult, type StepProcessor, type WorkerDeps } from '../step.ts';
 
@@ -29,16 +30,15 @@ export function qualityProcessor({ lake, queues }: WorkerDeps): StepProcessor<'q
         signal,
         onProgress: job.reportProgress,
       });
-      const failedChecks = report.check_results
-        .filter((check) => check.status !== 'PASS' && check.severity === 'error')
-        .map((check) => check.check_name);
+      const failed = failedChecks(report);
       await job.log(
-        `suite ${suite.name}: score ${report.overall_score}, ${failedChecks.length} failed checks`,
+        `suite ${suite.name}: score ${report.overall_score}, ${failed.length} failed checks, ${report.warnings.length} warnings`,
       );
       quality = {
         passed: report.passed,
         overallScore: report.overall_score,
-        failedChecks,
+        failedChecks: failed,
+        warnings: report.warnings,
         reportKey: reportRef.key,
       };
     }
