@@ -1,4 +1,5 @@
 import { numpyMean, numpyRound, pythonRound } from '../pandas/numeric.ts';
+import type { Sample } from './batch-values.ts';
 import {
   hasLevels,
   type QualityCheck,
@@ -7,7 +8,7 @@ import {
   type Severity,
   thresholdSchema,
 } from './checks.ts';
-import type { Outcome, Sample } from './evaluators.ts';
+import type { Outcome } from './evaluators.ts';
 
 /** How a check ended: `error` fails the quality gate, `warn` is reported, `pass` is neither. */
 export type CheckOutcome = 'pass' | 'warn' | 'error';

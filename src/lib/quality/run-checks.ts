@@ -3,8 +3,9 @@ import { InputError, PipelineError } from '../errors.ts';
 import { readCsv } from '../lake/csv-reader.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
+import { NumericColumns } from './batch-values.ts';
 import { DEFAULT_SAMPLES, type QualitySuite, qualitySuiteSchema } from './checks.ts';
-import { createEvaluator, type Evaluator, NumericColumns, type Outcome } from './evaluators.ts';
+import { createEvaluator, type Evaluator, type Outcome } from './evaluators.ts';
 import { buildReport, type QualityReport } from './report.ts';
 
 /** What {@link runQualityChecks} needs. */
