@@ -1,0 +1,374 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import type { ColumnType, Schema } from '../definition/schema.ts';
+import { InputError } from '../errors.ts';
+import { formatValue, isNullText, parseBoolean, parseNumber, parseTimestamp } from '../sources/values.ts';
+import type { ObjectRef } from './data-lake.ts';
+import {
+  compressorsFor,
+  DAY_MS,
+  type ParquetCodec,
+  parquetElement,
+  type WriterSchemaElement,
+} from './parquet-schema.ts';
+import type { StorageBackend } from './storage.ts';
+
+/** A cell the writer takes: a typed value (as operations hold them) or text (as CSV gives it). */
+export type ParquetCell = string | number | bigint | boolean | null | undefined;
+
+/** How a {@link ParquetObjectWriter} cuts and compresses the object. */
+export interface ParquetWriterOptions {
+  /** Rows per row group at most. Default {@link DEFAULT_ROW_GROUP_ROWS}. */
+  rowGroupRows?: number;
+  /**
+   * A row group is also closed once its values are estimated to hold this many bytes in memory (long
+   * strings). Default {@link DEFAULT_ROW_GROUP_BYTES}.
+   */
+  rowGroupBytes?: number;
+  /** Default ZSTD. */
+  codec?: ParquetCodec;
+  signal?: AbortSignal;
+}
+
+/**
+ * Rows per row group. 64k rows of 8 columns measured 1.5 MB to 2 MB of ZSTD per group, large enough for
+ * DuckDB's parallel scans, small enough that a group in memory costs tens of MB.
+ */
+export const DEFAULT_ROW_GROUP_ROWS = 65_536;
+/** In-memory bytes of a row group's values (estimated) at which it is written even if short of rows. */
+export const DEFAULT_ROW_GROUP_BYTES = 32 * 1024 * 1024;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+/** At most 18 digits always fits in an INT64: read exactly with BigInt, not through a double. */
+const SHORT_INTEGER = /^[+-]?\d{1,18}$/;
+/** A fraction of a second after the seconds of a timestamp's text. */
+const FRACTION = /:\d{2}\.(\d+)/;
+
+/** Estimated heap bytes of one fixed-width value in a column array (a pointer, or a pointer to a bigint). */
+const FIXED_CELL_BYTES = 16;
+
+type Stored = bigint | number | string | boolean | null;
+/** A cell converted to what the column stores; throws a message (completed by the caller) when it cannot. */
+type Converter = (cell: ParquetCell) => Stored;
+
+/**
+ * Streams rows into one Parquet object with the contract of `CsvObjectWriter`: nothing is visible at
+ * `key` until {@link finish}; after {@link abort} (or any error) the old object, if any, stays as it
+ * was. Columns are typed from the schema (see `parquetElement`), every one nullable; rows are buffered
+ * by column for the current row group only, which is encoded, compressed and written through
+ * `StorageBackend.putStream` (atomic rename locally, multipart upload on S3) once it is full, so memory
+ * stays flat however many rows arrive.
+ */
+export class ParquetObjectWriter {
+  readonly header: readonly string[];
+  private readonly types: readonly ColumnType[];
+  private readonly converters: readonly Converter[];
+  private readonly elements: WriterSchemaElement[];
+  private readonly body = new PassThrough({ highWaterMark: 1024 * 1024 });
+  private readonly hash = createHash('sha256');
+  private readonly done: Promise<{ bytes: number }>;
+  private readonly sink: SinkWriter;
+  private readonly parquet: Promise<ParquetWriter>;
+  private readonly maxRows: number;
+  private readonly maxBytes: number;
+  private columns: Stored[][];
+  private groupRows = 0;
+  private groupBytes = 0;
+  private rowCount = 0;
+  private failed: unknown;
+  /** The write in progress: writes run one after another, in the order they were called. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    storage: StorageBackend,
+    readonly key: string,
+    schema: Schema,
+    options: ParquetWriterOptions = {},
+  ) {
+    this.header = Object.keys(schema);
+    if (this.header.length === 0) throw new RangeError(`Parquet object ${key}: the schema has no columns`);
+    this.types = this.header.map((name) => schema[name] as ColumnType);
+    this.converters = this.types.map(converterFor);
+    this.elements = [
+      { name: 'schema', num_children: this.header.length },
+      ...this.header.map((name, i) => parquetElement(name, this.types[i] as ColumnType)),
+    ];
+    this.maxRows = positive(options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS, 'rowGroupRows');
+    this.maxBytes = positive(options.rowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES, 'rowGroupBytes');
+    this.columns = this.header.map(() => []);
+    this.sink = new SinkWriter((chunk) => this.push(chunk));
+    this.done = storage.putStream(key, this.body, options.signal);
+    // As in CsvObjectWriter: errors reach callers through `done`; without a listener of our own, an
+    // abort before the backend attached its pipeline would be an uncaught 'error' event.
+    this.body.on('error', () => undefined);
+    this.done.catch((error: unknown) => {
+      this.failed ??= error;
+    });
+    const codec = options.codec ?? 'ZSTD';
+    this.parquet = compressorsFor(codec).then(
+      (compressors) =>
+        new ParquetWriter({
+          writer: this.sink,
+          schema: this.elements,
+          codec,
+          compressors,
+          createdBy: 'lakeflow',
+        }),
+    );
+    this.parquet.catch((error: unknown) => {
+      this.failed ??= error;
+    });
+  }
+
+  /** Rows written so far (buffered ones included). */
+  get rows(): number {
+    return this.rowCount;
+  }
+
+  /**
+   * Appends rows, each a cell per column in the schema's order: typed values (numbers, booleans, null;
+   * date-times as text) or text as CSV holds it, converted by the column's type. The rows are converted
+   * before this returns, so the caller may reuse or drop them right away; the promise resolves once a
+   * row group they completed has been handed to the backend.
+   * @throws InputError `INVALID_VALUE` for a cell its column's type cannot hold (the row is counted
+   * from 1 over the whole object), after which the writer can only be aborted
+   */
+  write(rows: readonly (readonly ParquetCell[])[]): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    try {
+      for (const row of rows) this.append(row);
+    } catch (error) {
+      this.failed ??= error;
+      return Promise.reject(error);
+    }
+    return this.settled();
+  }
+
+  private append(row: readonly ParquetCell[]): void {
+    const width = this.header.length;
+    const at = this.rowCount + 1;
+    if (row.length !== width) {
+      throw new InputError(`a row has ${row.length} cells, the schema ${width} columns`, {
+        code: 'INVALID_VALUE',
+        location: { key: this.key, row: at },
+      });
+    }
+    for (let c = 0; c < width; c++) {
+      const cell = row[c];
+      let value: Stored;
+      try {
+        value = (this.converters[c] as Converter)(cell);
+      } catch (error) {
+        throw new InputError(`${(error as Error).message}: ${JSON.stringify(String(cell))}`, {
+          code: 'INVALID_VALUE',
+          location: { key: this.key, row: at, column: this.header[c] as string },
+        });
+      }
+      (this.columns[c] as Stored[]).push(value);
+      this.groupBytes += typeof value === 'string' ? 2 * value.length + FIXED_CELL_BYTES : FIXED_CELL_BYTES;
+    }
+    this.rowCount++;
+    this.groupRows++;
+    if (this.groupRows >= this.maxRows || this.groupBytes >= this.maxBytes) this.cutGroup();
+  }
+
+  /**
+   * Closes the row group being filled and queues its encoding: a group is cut the moment it is full,
+   * so none is ever larger than the bounds, whatever the size of the batches written.
+   */
+  private cutGroup(): void {
+    if (this.groupRows === 0) return;
+    const columns = this.columns;
+    const size = this.groupRows;
+    this.columns = this.header.map(() => []);
+    this.groupRows = 0;
+    this.groupBytes = 0;
+    this.queueStep(async () => {
+      const parquet = await this.parquet;
+      await parquet.write({
+        columnData: this.header.map((name, c) => ({ name, data: columns[c] as Stored[] })),
+        rowGroupSize: size,
+      });
+    });
+  }
+
+  /** Runs `step` after the steps queued before it, unless the writer has failed; never rejects. */
+  private queueStep(step: () => Promise<void>): void {
+    this.queue = this.queue
+      .then(() => (this.failed ? undefined : step()))
+      .catch((error: unknown) => {
+        this.failed ??= error;
+      });
+  }
+
+  /** Resolves once every queued step has run; rejects with the writer's failure, if any. */
+  private async settled(): Promise<void> {
+    await this.queue;
+    if (this.failed) throw this.failed;
+  }
+
+  private push(chunk: Buffer): Promise<void> | undefined {
+    this.hash.update(chunk);
+    if (this.failed) throw this.failed;
+    if (this.body.write(chunk)) return undefined;
+    // `once` rejects if the body errors (the backend failed) while we wait for it to drain.
+    return once(this.body, 'drain').then(() => undefined);
+  }
+
+  /** Writes the last row group and the footer, ends the object and puts it in place. */
+  async finish(): Promise<ObjectRef> {
+    if (this.failed) throw this.failed;
+    this.cutGroup();
+    this.queueStep(async () => {
+      await (await this.parquet).finish();
+      await this.sink.drain();
+    });
+    await this.settled();
+    this.body.end();
+    const { bytes } = await this.done;
+    return { key: this.key, rows: this.rowCount, bytes, sha256: this.hash.digest('hex') };
+  }
+
+  /** Drops everything written so far; the key keeps its old object (or none). */
+  async abort(reason: unknown = new Error('write aborted')): Promise<void> {
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    this.failed ??= error;
+    this.columns = this.header.map(() => []);
+    this.body.destroy(error);
+    await this.done.catch(() => undefined);
+    await this.queue;
+  }
+}
+
+/**
+ * hyparquet-writer's byte buffer, emptied into the object's body whenever the Parquet writer flushes
+ * (after each row group) or finishes: it holds at most one compressed row group.
+ */
+class SinkWriter extends ByteWriter {
+  /** The last flush's wait for the body to drain, if it had to wait. */
+  private pending: Promise<void> | undefined;
+
+  constructor(private readonly out: (chunk: Buffer) => Promise<void> | undefined) {
+    super(1024 * 1024);
+  }
+
+  /** Called by ParquetWriter after each row group; the next group waits for the promise. */
+  flush(): Promise<void> | undefined {
+    if (this.index === 0) return this.pending;
+    // A copy: the buffer is reused for the next group while the body may still hold this chunk.
+    const chunk = Buffer.from(new Uint8Array(this.buffer, 0, this.index));
+    this.index = 0;
+    this.pending = this.out(chunk);
+    return this.pending;
+  }
+
+  override finish(): void {
+    this.flush();
+  }
+
+  /** Waits for the last chunk handed over to be taken by the body. */
+  async drain(): Promise<void> {
+    await this.pending;
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
+  return value;
+}
+
+function converterFor(type: ColumnType): Converter {
+  switch (type) {
+    case 'string':
+      return toText;
+    case 'int':
+      return toInt64;
+    case 'float':
+      return toDouble;
+    case 'bool':
+      return toBoolean;
+    case 'date':
+      return toDays;
+    case 'datetime':
+      return toMicros;
+  }
+}
+
+/** Text as is, `''` as null (the product writes a null as an empty CSV field); a typed value as its CSV cell. */
+function toText(cell: ParquetCell): string | null {
+  if (cell === null || cell === undefined || cell === '') return null;
+  if (typeof cell === 'string') return cell;
+  if (typeof cell === 'bigint') return cell.toString();
+  const text = formatValue(cell);
+  return text === '' ? null : text;
+}
+
+function toInt64(cell: ParquetCell): bigint | null {
+  if (cell === null || cell === undefined) return null;
+  if (typeof cell === 'bigint') {
+    if (cell < INT64_MIN || cell > INT64_MAX) throw new Error('not a 64-bit integer');
+    return cell;
+  }
+  if (typeof cell === 'number') {
+    if (Number.isNaN(cell)) return null; // a null number, as operations hold it
+    if (!Number.isSafeInteger(cell)) throw new Error('not an integer');
+    return BigInt(cell);
+  }
+  if (typeof cell !== 'string') throw new Error('not an integer');
+  if (isNullText(cell)) return null;
+  const trimmed = cell.trim();
+  if (SHORT_INTEGER.test(trimmed)) return BigInt(trimmed);
+  // A whole number written as a float (`3.0`): pandas writes an int column with nulls that way.
+  const value = parseNumber(trimmed);
+  if (value === null || !Number.isSafeInteger(value)) throw new Error('not an integer');
+  return BigInt(value);
+}
+
+function toDouble(cell: ParquetCell): number | null {
+  if (cell === null || cell === undefined) return null;
+  if (typeof cell === 'number') return Number.isNaN(cell) ? null : cell;
+  if (typeof cell === 'bigint') return Number(cell);
+  if (typeof cell !== 'string') throw new Error('not a number');
+  if (isNullText(cell)) return null;
+  const trimmed = cell.trim();
+  // As formatNumber writes infinities.
+  if (trimmed === 'inf') return Number.POSITIVE_INFINITY;
+  if (trimmed === '-inf') return Number.NEGATIVE_INFINITY;
+  const value = parseNumber(trimmed);
+  if (value === null || Number.isNaN(value)) throw new Error('not a number');
+  return value;
+}
+
+function toBoolean(cell: ParquetCell): boolean | null {
+  if (cell === null || cell === undefined) return null;
+  if (typeof cell === 'boolean') return cell;
+  if (typeof cell !== 'string') throw new Error('not a boolean');
+  const value = parseBoolean(cell);
+  if (value === undefined) throw new Error('not a boolean');
+  return value;
+}
+
+/** Days since 1970-01-01; a time of day other than midnight is refused rather than dropped. */
+function toDays(cell: ParquetCell): number | null {
+  const micros = toMicros(cell);
+  if (micros === null) return null;
+  const ms = Number(micros / 1000n);
+  if (micros % 1000n !== 0n || ms % DAY_MS !== 0) throw new Error('not a date (it has a time of day)');
+  return ms / DAY_MS;
+}
+
+/** Microseconds since 1970-01-01 UTC of a date-time's text (naive as UTC, an offset converted). */
+function toMicros(cell: ParquetCell): bigint | null {
+  if (cell === null || cell === undefined) return null;
+  if (typeof cell !== 'string') throw new Error('not a date-time');
+  const ms = parseTimestamp(cell);
+  if (ms === null) return null;
+  if (Number.isNaN(ms)) throw new Error('not a date-time');
+  // parseTimestamp keeps milliseconds; the fraction's next three digits are the microseconds.
+  const fraction = FRACTION.exec(cell)?.[1];
+  const micros = fraction && fraction.length > 3 ? Number(fraction.padEnd(6, '0').slice(3, 6)) : 0;
+  return BigInt(ms) * 1000n + BigInt(micros);
+}
