@@ -33,10 +33,11 @@ export interface ParquetWriterOptions {
 }
 
 /**
- * Rows per row group. 64k rows of 8 columns measured 1.5 MB to 2 MB of ZSTD per group, large enough for
- * DuckDB's parallel scans, small enough that a group in memory costs tens of MB.
+ * Rows per row group. Measured writing 1M rows of 8 columns with ZSTD: 64k-row groups made the
+ * smallest file (4.8 MB) but peaked at 257-330 MB RSS, 32k-row groups 215-226 MB for 5.3 MB, 8k-row
+ * groups under 200 MB for 8.6 MB. 32k rows is still a large group for DuckDB's scans.
  */
-export const DEFAULT_ROW_GROUP_ROWS = 65_536;
+export const DEFAULT_ROW_GROUP_ROWS = 32_768;
 /** In-memory bytes of a row group's values (estimated) at which it is written even if short of rows. */
 export const DEFAULT_ROW_GROUP_BYTES = 32 * 1024 * 1024;
 
