@@ -275,6 +275,14 @@ describe('ParquetObjectWriter and readParquetObject', () => {
       expect(await allRows(table)).toEqual(rows);
       await table.close();
       expect(await spooled()).toEqual(before);
+
+      // Stopping early releases the spooled copy too.
+      const early = await readParquetObject(remote, KEY, { batchSize: 100 });
+      for await (const batch of early.batches) {
+        expect(batch).toHaveLength(100);
+        break;
+      }
+      expect(await spooled()).toEqual(before);
       await expect(readParquetObject(remote, 'demo/missing.parquet')).rejects.toMatchObject({
         code: 'NOT_FOUND',
       });
