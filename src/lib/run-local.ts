@@ -1,9 +1,9 @@
 import type { PipelineDefinition } from './definition/define.ts';
 import { runTransform, type TransformOutput } from './engine/run-transform.ts';
-import { InputError } from './errors.ts';
 import { ingestSource } from './ingest/ingest.ts';
 import type { DataLake } from './lake/data-lake.ts';
 import type { IngestResult, InputSpec } from './pipeline/jobs.ts';
+import { suiteOf } from './pipeline/resolve.ts';
 import type { QualityReport } from './quality/report.ts';
 import { runQualityChecks } from './quality/run-checks.ts';
 
@@ -39,6 +39,8 @@ export async function runLocal(options: RunLocalOptions): Promise<LocalRun> {
   const { pipeline, lake, date } = options;
   const runId = options.runId ?? `${pipeline.name}-${date}-local`;
   const inputs = options.inputs ?? {};
+  // Resolved first: a wrong suite name is refused before anything runs.
+  const suite = options.suite === null ? undefined : suiteOf(pipeline, options.suite);
   const ingested: IngestResult[] = [];
   for (const source of Object.keys(pipeline.sources)) {
     const input = Object.hasOwn(inputs, source)
@@ -49,15 +51,7 @@ export async function runLocal(options: RunLocalOptions): Promise<LocalRun> {
   }
   const landingKeys = Object.fromEntries(ingested.map((result) => [result.source, result.landing.key]));
   const transform = await runTransform({ lake, pipeline, runId, date, landingKeys });
-  const suiteName = options.suite === undefined ? pipeline.defaultSuite : options.suite;
-  if (suiteName === null || suiteName === undefined) return { ingested, transform, report: undefined };
-  const suite = pipeline.suites[suiteName];
-  if (!suite) {
-    throw new InputError(
-      `pipeline ${pipeline.name} has no quality suite ${JSON.stringify(suiteName)}; its suites: ${Object.keys(pipeline.suites).join(', ')}`,
-      { code: 'UNKNOWN_SUITE' },
-    );
-  }
+  if (!suite) return { ingested, transform, report: undefined };
   const datasetKey = transform.outputs[suite.dataset]?.key;
   const { report } = await runQualityChecks({
     lake,

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { PipelineDefinition } from '../lib/definition/define.ts';
 import { ConfigError, InputError } from '../lib/errors.ts';
-import { sourceOf } from '../lib/ingest/ingest.ts';
 import { splitByDate } from '../lib/ingest/split.ts';
 import type { DataLake } from '../lib/lake/data-lake.ts';
 import type { RunSpec } from '../lib/pipeline/lifecycle.ts';
+import { sourceOf } from '../lib/pipeline/resolve.ts';
 import { openInput } from '../lib/sources/file-reader.ts';
 
 /** A run template whose one source is a multi-day export, to be split into a run per date. */

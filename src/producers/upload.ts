@@ -4,11 +4,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.ts';
 import { loadPipelines } from '../lib/definition/registry.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
-import { sourceOf } from '../lib/ingest/ingest.ts';
 import { splitByDate } from '../lib/ingest/split.ts';
 import { assertValidKey, assertValidPrefix } from '../lib/lake/keys.ts';
 import { openLake } from '../lib/lake/open-lake.ts';
 import { DATE_PLACEHOLDER } from '../lib/pipeline/input-spec.ts';
+import { sourceOf } from '../lib/pipeline/resolve.ts';
 import { openInput } from '../lib/sources/file-reader.ts';
 import { exitOnSignal } from './exit-on-signal.ts';
 

@@ -4,6 +4,7 @@ import { InputError } from '../errors.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
 import type { IngestResult, InputSpec } from '../pipeline/jobs.ts';
+import { sourceOf } from '../pipeline/resolve.ts';
 import { type InputTable, openInput, resolveFormat } from '../sources/file-reader.ts';
 import { generateTable } from './generate.ts';
 import { SchemaValidator, type ValidationSummary } from './validate.ts';
@@ -102,19 +103,6 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
   };
   await lake.writeJson(metaKey, metadata);
   return { source, date, landing, metaKey, columns: table.header, warnings: validation.warnings };
-}
-
-/**
- * The pipeline's source called `name`.
- * @throws InputError `UNKNOWN_SOURCE` listing the pipeline's sources
- */
-export function sourceOf(pipeline: PipelineDefinition, name: string): Source {
-  const source = Object.hasOwn(pipeline.sources, name) ? pipeline.sources[name] : undefined;
-  if (source) return source;
-  throw new InputError(
-    `pipeline ${pipeline.name} has no source ${JSON.stringify(name)}; its sources: ${Object.keys(pipeline.sources).join(', ')}`,
-    { code: 'UNKNOWN_SOURCE' },
-  );
 }
 
 async function openTable(
