@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueRuns } from '../../src/lib/pipeline/producer.ts';
+import { limited, runCli } from '../helpers/cli.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { type PipelinesDir, smallPipeline, writePipelinesDir } from '../helpers/test-pipelines.ts';
-import { limited, runCli } from './cli.ts';
 
 /**
  * Mistakes are refused when a run is enqueued (or scheduled), not by a worker later: exit 2, a message

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { limited, runCli } from './cli.ts';
+import { limited, runCli } from '../helpers/cli.ts';
 
 /**
  * Every command answers --help (and -h) with its usage on stdout and exit 0, before loading pipelines

@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { QueueName } from '../../src/lib/pipeline/jobs.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/workers/runtime.ts';
+import { startCli } from '../helpers/cli.ts';
 import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
-import { startCli } from './cli.ts';
 
 /**
  * `npm run enqueue --wait` with no worker serving a queue the run needs warns at once on stderr, naming

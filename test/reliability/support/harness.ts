@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { startWorkerProcess, type WorkerProcess } from '../../../src/dev/worker-process.ts';
@@ -8,6 +6,7 @@ import { type DataLake, sha256 } from '../../../src/lib/lake/data-lake.ts';
 import type { QueueName } from '../../../src/lib/pipeline/jobs.ts';
 import type { RunSpec } from '../../../src/lib/pipeline/lifecycle.ts';
 import { createRedis } from '../../../src/lib/redis.ts';
+import { type CliResult as CommandResult, runCli } from '../../helpers/cli.ts';
 import { generatedRun } from '../../helpers/pipeline-env.ts';
 
 /** The repository root: where `npm run …` entry points resolve. */
@@ -101,11 +100,8 @@ export class Processes {
   }
 }
 
-/** How a command-line process ended. */
-export interface CliResult {
-  code: number | string;
-  stdout: string;
-  stderr: string;
+/** How a command-line process ended, and how long it took. */
+export interface CliResult extends CommandResult {
   /** Milliseconds from spawn to exit. */
   ms: number;
 }
@@ -120,24 +116,6 @@ export async function runEnqueueCli(
   timeoutMs = 60_000,
 ): Promise<CliResult> {
   const startedAt = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/producers/enqueue.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
-  clearTimeout(timer);
-  if (signal === 'SIGKILL' && Date.now() - startedAt >= timeoutMs) {
-    throw new Error(`enqueue ${args.join(' ')} did not exit within ${timeoutMs} ms:\n${stdout}\n${stderr}`);
-  }
-  return { code: code ?? (signal as string), stdout, stderr, ms: Date.now() - startedAt };
+  const result = await runCli('src/producers/enqueue.ts', args, env, timeoutMs);
+  return { ...result, ms: Date.now() - startedAt };
 }
