@@ -12,7 +12,7 @@ import {
   rangeCheck,
   uniquenessCheck,
 } from '../../src/lib/quality/checks.ts';
-import { runQualityChecks } from '../../src/lib/quality/run-checks.ts';
+import { checkColumns } from '../helpers/quality-csv.ts';
 
 // Scores worked out by hand from the seed's check lambdas on the same CSV read by pandas.
 let root: string;
@@ -27,15 +27,7 @@ afterEach(async () => {
 
 /** Runs `checks` over a CSV with one column `x` (values one per row) and returns [score, status, failing]. */
 async function score(values: string[], ...checks: QualityCheck[]) {
-  await lake.storage.put('data.csv', `x,y\n${values.map((v) => `${v},1`).join('\n')}\n`);
-  const { report } = await runQualityChecks({
-    lake,
-    pipeline: 'checks_test',
-    runId: 'test',
-    date: '2024-01-20',
-    suite: { name: 'test', dataset: 'data', checks },
-    datasetKey: 'data.csv',
-  });
+  const report = await checkColumns(lake, values, checks);
   return report.check_results.map((r) => [r.score, r.status, r.failing_rows]);
 }
 

@@ -11,7 +11,7 @@ import {
   uniquenessCheck,
 } from '../../src/lib/quality/checks.ts';
 import type { QualityReport } from '../../src/lib/quality/report.ts';
-import { runQualityChecks } from '../../src/lib/quality/run-checks.ts';
+import { checkColumns } from '../helpers/quality-csv.ts';
 import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
 
 // Warn and error thresholds on failing rows, as counts (`> N`, `>= N`) and shares (`> N%`, `>= N%`).
@@ -23,21 +23,9 @@ beforeEach(async () => {
 });
 afterEach(() => temp.cleanup());
 
-/** Runs `checks` over a CSV with a column `x` (one value per row) and a column `y`. */
-async function check(values: string[], checks: QualityCheck[], batchSize?: number): Promise<QualityReport> {
-  const body = values.map((v) => `${v},1\n`).join('');
-  await temp.lake.storage.put('data.csv', `x,y\n${body}`);
-  const { report } = await runQualityChecks({
-    lake: temp.lake,
-    pipeline: 'levels_test',
-    runId: 'test',
-    date: '2024-01-20',
-    suite: { name: 'test', dataset: 'data', checks },
-    datasetKey: 'data.csv',
-    ...(batchSize ? { batchSize } : {}),
-  });
-  return report;
-}
+/** Runs `checks` over a CSV with a column `x` (one value per row) and a column `y` of 1s. */
+const check = (values: string[], checks: QualityCheck[], batchSize?: number): Promise<QualityReport> =>
+  checkColumns(temp.lake, values, checks, { ...(batchSize ? { batchSize } : {}) });
 
 /** [outcome, status, failing rows, share] of each check. */
 const ends = (report: QualityReport) =>

@@ -8,7 +8,7 @@ import {
   uniquenessCheck,
 } from '../../src/lib/quality/checks.ts';
 import type { QualityReport } from '../../src/lib/quality/report.ts';
-import { runQualityChecks } from '../../src/lib/quality/run-checks.ts';
+import { checkColumns } from '../helpers/quality-csv.ts';
 import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
 
 // Failing-row samples: the first N failing rows of each check (default 5), numbered from 1 among the
@@ -20,20 +20,9 @@ beforeEach(async () => {
 });
 afterEach(() => temp.cleanup());
 
-async function check(values: string[], checks: QualityCheck[], batchSize?: number): Promise<QualityReport> {
-  const body = values.map((v, i) => `${v},${i + 1}\n`).join('');
-  await temp.lake.storage.put('data.csv', `x,y\n${body}`);
-  const { report } = await runQualityChecks({
-    lake: temp.lake,
-    pipeline: 'samples_test',
-    runId: 'test',
-    date: '2024-01-20',
-    suite: { name: 'test', dataset: 'data', checks },
-    datasetKey: 'data.csv',
-    ...(batchSize ? { batchSize } : {}),
-  });
-  return report;
-}
+/** Runs `checks` over a CSV with a column `x` (one value per row) and a column `y` of row numbers. */
+const check = (values: string[], checks: QualityCheck[], batchSize?: number): Promise<QualityReport> =>
+  checkColumns(temp.lake, values, checks, { y: (i) => String(i + 1), ...(batchSize ? { batchSize } : {}) });
 
 /** Each check's sampled rows as [row, x]. */
 const sampled = (report: QualityReport) =>
