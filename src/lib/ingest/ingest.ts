@@ -102,7 +102,15 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
     validation,
   };
   await lake.writeJson(metaKey, metadata);
-  return { source, date, landing, metaKey, columns: table.header, warnings: validation.warnings };
+  return {
+    source,
+    date,
+    landing,
+    metaKey,
+    columns: table.header,
+    warnings: validation.warnings,
+    quarantine: null,
+  };
 }
 
 async function openTable(

@@ -68,6 +68,16 @@ export function dateOfKey(key: string): string | undefined {
   return /(?:^|\/)date=(\d{4}-\d{2}-\d{2})(?:\/|$)/.exec(key)?.[1];
 }
 
+/** A run's report key without its extension. @throws InputError `INVALID_KEY` for a bad run id */
+function reportBase(pipeline: string, dataset: string, date: string, runId: string): string {
+  if (runId === '' || runId.includes('/')) {
+    throw new InputError(`invalid run id ${JSON.stringify(runId)} for a report key: not one key segment`, {
+      code: 'INVALID_KEY',
+    });
+  }
+  return `${pipeline}/quality/${dataset}/${datePartition(date)}/${runId}`;
+}
+
 /**
  * Every key the product writes, in one place. Each pipeline has its own namespace, `<pipeline>/`, and
  * within it Hive-style partitions, so two pipelines never write the same key and DuckDB, Spark or
@@ -88,14 +98,25 @@ export const lakeKeys = {
    * has its own, so a re-run of the date leaves the earlier run's report as it was.
    * @throws InputError `INVALID_KEY` for a run id that is not one key segment
    */
-  qualityReport: (pipeline: string, dataset: string, date: string, runId: string) => {
-    if (runId === '' || runId.includes('/')) {
-      throw new InputError(`invalid run id ${JSON.stringify(runId)} for a report key: not one key segment`, {
-        code: 'INVALID_KEY',
-      });
-    }
-    return `${pipeline}/quality/${dataset}/${datePartition(date)}/${runId}.json`;
-  },
+  qualityReport: (pipeline: string, dataset: string, date: string, runId: string) =>
+    `${reportBase(pipeline, dataset, date, runId)}.json`,
+  /**
+   * The same run's report as a self-contained HTML page, next to the JSON one.
+   * @throws InputError `INVALID_KEY` for a run id that is not one key segment
+   */
+  qualityReportHtml: (pipeline: string, dataset: string, date: string, runId: string) =>
+    `${reportBase(pipeline, dataset, date, runId)}.html`,
+  /**
+   * Rows a source or dataset set aside for the date instead of failing the run (`_rule`, `_row` and
+   * the original columns): `<pipeline>/quarantine/<name>/date=…/<name>.csv`. A re-run replaces it.
+   */
+  quarantine: (pipeline: string, name: string, date: string) =>
+    `${pipeline}/quarantine/${name}/${datePartition(date)}/${name}.csv`,
+  /** `<pipeline>/history/<dataset>/`: one small document per run of the dataset's checks' metrics. */
+  historyPrefix: (pipeline: string, dataset: string) => `${pipeline}/history/${dataset}/`,
+  /** One run's entry in a dataset's quality history: `<pipeline>/history/<dataset>/date=…/<runId>.json`. */
+  history: (pipeline: string, dataset: string, date: string, runId: string) =>
+    `${pipeline}/history/${dataset}/${datePartition(date)}/${runId}.json`,
   /** `<pipeline>/runs/`: the pipeline's run records. */
   runsPrefix: (pipeline: string) => `${pipeline}/runs/`,
   run: (pipeline: string, runId: string) => `${pipeline}/runs/${runId}.json`,

@@ -83,6 +83,14 @@ export const ingestResultSchema = z.object({
   metaKey: z.string(),
   columns: z.array(z.string()),
   warnings: z.array(z.string()),
+  /**
+   * Rows set aside instead of failing the run, where the source declares a quarantine: the
+   * quarantine object (`rows` of them) and how many rows each rule sent there. `null` when none were.
+   */
+  quarantine: z
+    .object({ ref: objectRefSchema, byRule: z.record(z.string(), z.number().int().nonnegative()) })
+    .nullable()
+    .default(null),
 });
 
 export const transformPayloadSchema = z.object(runRef);
@@ -112,6 +120,8 @@ export const qualityResultSchema = z.object({
   passed: z.boolean().nullable(),
   overallScore: z.number().nullable(),
   failedChecks: z.array(z.string()),
+  /** Checks that ended `warn`. */
+  warnings: z.array(z.string()).default([]),
   status: runStatusSchema,
   runKey: z.string(),
 });

@@ -261,7 +261,7 @@ export async function finishRun(options: {
     pipeline: root.data.pipeline,
     date: root.data.date,
     suite: root.data.suite ?? null,
-    status: decideStatus(steps, quality ? quality.passed : null),
+    status: decideStatus(steps, quality),
     enqueuedAt: iso(root.timestamp),
     endedAt: iso(endedAt) as string,
     durationMs: root.timestamp ? endedAt - root.timestamp : null,
@@ -272,6 +272,8 @@ export async function finishRun(options: {
   };
   if (quality && !quality.passed)
     record.errors.push(`quality_checks: failed checks: ${quality.failedChecks.join(', ')}`);
+  if (quality?.blocked?.length)
+    record.errors.push(`quality_checks: blocking checks failed: ${quality.blocked.join(', ')}`);
   await writeRunRecord(lake, record);
   return record;
 }

@@ -37,8 +37,14 @@ export interface RunRecord {
     failedChecks: string[];
     /** Checks that ended `warn`: reported, the run stays `success` (absent in records of older runs). */
     warnings?: string[];
+    /** Checks declared `blocking` that ended `error`: they fail the run (absent in older records). */
+    blocked?: string[];
+    /** Each check's outcome, in the suite's order (absent in records of older runs). */
+    checks?: CheckSummary[];
     reportKey: string;
   } | null;
+  /** Rows quarantined by source or dataset (absent in records of older runs; empty when none were). */
+  quarantined?: Record<string, number>;
   /** The output datasets the transform wrote, by name (empty when it did not succeed). */
   datasets: Record<string, ObjectRef>;
   /**
@@ -46,6 +52,14 @@ export interface RunRecord {
    * snapshots of earlier dates included), outputs every landing object and every dataset written.
    */
   lineage: { inputs: ObjectRef[]; outputs: ObjectRef[] };
+}
+
+/** One check of a run as its record shows it: enough for metrics and tables without the report. */
+export interface CheckSummary {
+  name: string;
+  outcome: 'pass' | 'warn' | 'error';
+  score: number;
+  failingRows: number | null;
 }
 
 /** What the step that ends the run knows of itself (its job is still active while the record is written). */
@@ -95,23 +109,43 @@ export function endingStep(plan: StepPlan, ending: EndingStep, endedAt: number):
 }
 
 /**
- * The run status from its steps: `failed` when a required step failed, `partial` when every required
- * step succeeded but the quality gate failed or an optional step failed, `success` otherwise.
+ * The run status from its steps: `failed` when a required step failed or a blocking check ended
+ * `error`, `partial` when every required step succeeded but the quality gate failed or an optional
+ * step failed, `success` otherwise (warnings included).
  */
-export function decideStatus(steps: readonly StepRecord[], qualityPassed: boolean | null): RunStatus {
+export function decideStatus(
+  steps: readonly StepRecord[],
+  quality: Pick<NonNullable<RunRecord['quality']>, 'passed' | 'blocked'> | null,
+): RunStatus {
   if (steps.some((step) => step.required && step.status !== 'success')) return 'failed';
+  if (quality?.blocked && quality.blocked.length > 0) return 'failed';
+  const qualityPassed = quality ? quality.passed : null;
   if (steps.some((step) => !step.required && step.status !== 'success')) return 'partial';
   return qualityPassed === false ? 'partial' : 'success';
 }
 
-/** The datasets and lineage from the steps' results: what the ingestions and the transform read and wrote. */
-export function outputsOf(steps: readonly StepRecord[]): Pick<RunRecord, 'datasets' | 'lineage'> {
+/**
+ * The datasets, quarantined rows and lineage from the steps' results: what the ingestions and the
+ * transform read and wrote (quarantine objects are outputs too).
+ */
+export function outputsOf(
+  steps: readonly StepRecord[],
+): Pick<RunRecord, 'datasets' | 'lineage'> & { quarantined: Record<string, number> } {
   const inputs: ObjectRef[] = [];
   const outputs: ObjectRef[] = [];
+  const quarantined: Record<string, number> = {};
   let datasets: Record<string, ObjectRef> = {};
   for (const step of steps) {
     if (step.status !== 'success' || !step.result) continue;
-    if (step.queue === 'ingest') outputs.push((step.result as IngestResult).landing);
+    if (step.queue === 'ingest') {
+      const result = step.result as IngestResult;
+      outputs.push(result.landing);
+      // Results of runs before quarantines existed have no field.
+      if (result.quarantine) {
+        quarantined[result.source] = result.quarantine.ref.rows;
+        outputs.push(result.quarantine.ref);
+      }
+    }
     if (step.queue === 'transform') {
       const result = step.result as TransformResult;
       inputs.push(...result.inputs);
@@ -119,7 +153,7 @@ export function outputsOf(steps: readonly StepRecord[]): Pick<RunRecord, 'datase
       outputs.push(...Object.values(result.outputs));
     }
   }
-  return { datasets, lineage: { inputs, outputs } };
+  return { datasets, quarantined, lineage: { inputs, outputs } };
 }
 
 /** Writes the record to `<pipeline>/runs/<runId>.json` (replacing an earlier one of the same run). */

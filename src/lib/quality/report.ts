@@ -41,8 +41,12 @@ export interface CheckResult {
   outcome: CheckOutcome;
   /** Rows that did not meet the check (null for an ERROR). */
   failing_rows: number | null;
-  /** What was measured: failing rows, and their share of the rows (null for an ERROR). */
-  observed: { failing_rows: number | null; fraction: number | null };
+  /**
+   * What was measured: failing rows and their share of the rows (null for an ERROR, and for a
+   * dataset-level check), and for a dataset-level check its `value` (rows, change in %, lag in hours,
+   * schema changes) with a `detail` in words.
+   */
+  observed: { failing_rows: number | null; fraction: number | null; value?: number | null; detail?: string };
   /** The first failing rows (up to the check's sample limit), whether the check passed or not. */
   samples: Sample[];
 }

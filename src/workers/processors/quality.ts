@@ -39,6 +39,12 @@ export function qualityProcessor({ lake, queues }: WorkerDeps): StepProcessor<'q
         overallScore: report.overall_score,
         failedChecks: failed,
         warnings: report.warnings,
+        checks: report.check_results.map((result) => ({
+          name: result.check_name,
+          outcome: result.outcome,
+          score: result.score,
+          failingRows: result.failing_rows,
+        })),
         reportKey: reportRef.key,
       };
     }
@@ -60,6 +66,7 @@ export function qualityProcessor({ lake, queues }: WorkerDeps): StepProcessor<'q
       passed: quality?.passed ?? null,
       overallScore: quality?.overallScore ?? null,
       failedChecks: quality?.failedChecks ?? [],
+      warnings: quality?.warnings ?? [],
       status: record.status,
       runKey: lakeKeys.run(pipeline, runId),
     };
