@@ -1,3 +1,4 @@
+import type { DatasetFormat } from '../lake/keys.ts';
 import type { AnyExpr, Expr, ExprValue } from './expressions.ts';
 import type { Measure, MeasureOf } from './measures.ts';
 import type { AnyRow, ColumnOf, RowOf, Schema, Simplify, Value } from './schema.ts';
@@ -27,7 +28,7 @@ export type Op =
   | { op: 'filter'; predicate: (row: AnyRow) => boolean }
   | { op: 'apply'; columns: Schema; fn: (row: AnyRow) => AnyRow }
   | { op: 'lookup'; dimension: string; on: string[]; take: string[] }
-  | { op: 'write'; dataset: string; partition: PartitionGrain }
+  | { op: 'write'; dataset: string; partition: PartitionGrain; format: DatasetFormat }
   | { op: 'aggregate'; by: string[]; measures: Record<string, Measure> };
 
 /** The operation names, for messages. */
@@ -132,12 +133,21 @@ export class Chain<S extends Sources, R extends AnyRow, D extends Record<string,
     return this.append({ op: 'lookup', dimension, on, take: [...spec.take] });
   }
 
-  /** Writes the rows as they are at this point to the output dataset `name`, partitioned by date. */
+  /**
+   * Writes the rows as they are at this point to the output dataset `name`, partitioned by date, as
+   * CSV (the default, the notebook's format) or Parquet (`{ format: 'parquet' }`: typed columns from
+   * the plan's types, ZSTD, row groups of bounded size).
+   */
   write<const N extends string>(
     name: N,
-    options: { partition?: PartitionGrain } = {},
+    options: { partition?: PartitionGrain; format?: DatasetFormat } = {},
   ): Chain<S, R, Simplify<D & { [K in N]: R }>> {
-    return this.append({ op: 'write', dataset: name, partition: options.partition ?? 'date' });
+    return this.append({
+      op: 'write',
+      dataset: name,
+      partition: options.partition ?? 'date',
+      format: options.format ?? 'csv',
+    });
   }
 
   /**

@@ -8,6 +8,7 @@ import type { CsvObjectWriter } from '../lake/data-lake.ts';
 import { AggregateStep, type MeasurePlan } from './aggregate.ts';
 import { Layout, type RuntimeType } from './layout.ts';
 import { LookupStep } from './lookup.ts';
+import { type DatasetWrite, type OpenParquet, ParquetWriteStep } from './parquet-write-step.ts';
 import { ComputeStep, DedupeStep, FillNullStep, FilterStep, TextStep } from './row-steps.ts';
 import type { Step } from './step.ts';
 import { ParseStep, type TimeOutput, TimePartsStep, type Where } from './time-steps.ts';
@@ -26,8 +27,14 @@ export interface CompiledTransform {
   steps: Step[];
   /** The layout after each aggregate, by its step index (its output rows are laid out so). */
   aggregateLayouts: Map<number, Layout>;
-  writes: WriteStep[];
+  writes: DatasetWrite[];
   lookups: LookupNeed[];
+}
+
+/** How the datasets' objects are opened, per format. */
+export interface DatasetOpeners {
+  csv: (dataset: string, header: readonly string[]) => CsvObjectWriter;
+  parquet: OpenParquet;
 }
 
 /**
@@ -40,7 +47,7 @@ export function compileTransform(
   pipeline: PipelineDefinition,
   header: readonly string[],
   where: Required<Where>,
-  openWriter: (dataset: string, header: readonly string[]) => CsvObjectWriter,
+  openers: DatasetOpeners,
 ): CompiledTransform {
   const fact = pipeline.sources[pipeline.transform.source];
   let layout = Layout.of(header, fact?.schema ?? {}, where.key);
@@ -51,7 +58,7 @@ export function compileTransform(
     // The plan typed every column a step adds; the runtime layout takes those types by name.
     const typeOf = (name: string): RuntimeType =>
       planned?.after.find((c) => c.name === name)?.type ?? 'unknown';
-    const result = compileOp(op, { layout, label, typeOf }, pipeline, where, openWriter, compiled);
+    const result = compileOp(op, { layout, label, typeOf }, pipeline, where, openers, compiled);
     layout = result.layout;
     compiled.steps.push(result.step);
     if (result.step instanceof AggregateStep) compiled.aggregateLayouts.set(index, layout);
@@ -71,7 +78,7 @@ function compileOp(
   { layout, label, typeOf }: StepContext,
   pipeline: PipelineDefinition,
   where: Required<Where>,
-  openWriter: (dataset: string, header: readonly string[]) => CsvObjectWriter,
+  openers: DatasetOpeners,
   compiled: CompiledTransform,
 ): { step: Step; layout: Layout } {
   const positions = (names: readonly string[]) => layout.require(names, label);
@@ -141,7 +148,10 @@ function compileOp(
       return { step, layout: next.layout };
     }
     case 'write': {
-      const step = new WriteStep(op.dataset, layout.names, openWriter);
+      const step =
+        op.format === 'parquet'
+          ? new ParquetWriteStep(op.dataset, layout.names, layout.types, openers.parquet)
+          : new WriteStep(op.dataset, layout.names, openers.csv);
       compiled.writes.push(step);
       return { step, layout };
     }

@@ -3,6 +3,7 @@ import { maybeNumeric, NAME, sourceProblems } from '../definition/checks.ts';
 import { isTimePart, type TimePartName } from '../definition/expressions.ts';
 import { COLUMN_TYPES, type ColumnType, isNumericType, type Schema } from '../definition/schema.ts';
 import type { Sources } from '../definition/sources.ts';
+import { DATASET_FORMATS, type DatasetFormat } from '../lake/keys.ts';
 
 /** A column as the plan tracks it; `unknown` is the type of a function's result until it runs. */
 export interface PlanColumn {
@@ -24,6 +25,8 @@ export interface PlanDataset {
   name: string;
   step: number;
   columns: readonly PlanColumn[];
+  /** How its partitions are stored (`.write(name, { format })`, default csv). */
+  format: DatasetFormat;
 }
 
 /** A transform resolved against its sources: every step's columns, every dataset's layout. */
@@ -78,7 +81,7 @@ export function planTransform(
       if (!NAME.test(op.dataset))
         report(`dataset name ${JSON.stringify(op.dataset)}: lower-case letters, digits and _`);
       if (datasets.some((d) => d.name === op.dataset)) report(`dataset ${op.dataset} is written twice`);
-      datasets.push({ name: op.dataset, step: index, columns });
+      datasets.push({ name: op.dataset, step: index, columns, format: op.format ?? 'csv' });
     }
   });
   if (datasets.length === 0) problems.push('transform: it writes no dataset (add .write(name))');
@@ -174,6 +177,9 @@ function applyOp(
         report(
           `partition ${JSON.stringify(op.partition)}: datasets are partitioned by the run's date ('date')`,
         );
+      // `?? 'csv'`: a definition written in JavaScript may build the op without one.
+      if (!DATASET_FORMATS.includes(op.format ?? 'csv'))
+        report(`format ${JSON.stringify(op.format)}: ${DATASET_FORMATS.join(' or ')}`);
       return before;
     case 'aggregate': {
       if (op.by.length === 0) report('no group-by columns');

@@ -9,8 +9,8 @@ import { type CompiledTransform, compileTransform } from './compile.ts';
 import { type LandingInput, latestSnapshotKey, openLanding } from './landing.ts';
 import type { Layout } from './layout.ts';
 import { buildDimensionTable } from './lookup.ts';
+import type { DatasetWrite } from './parquet-write-step.ts';
 import type { Step } from './step.ts';
-import type { WriteStep } from './write-step.ts';
 
 /** Progress of a transform, reported once per batch. */
 export interface TransformProgress {
@@ -35,6 +35,8 @@ export interface TransformOptions {
   onProgress?: (progress: TransformProgress) => void;
   /** Rows per batch (default 512); memory is bounded by it, results do not depend on it. */
   batchSize?: number;
+  /** Rows per row group of the Parquet datasets (default `DEFAULT_ROW_GROUP_ROWS`, lake/parquet-writer.ts). */
+  rowGroupRows?: number;
 }
 
 /** What a transform read and wrote. */
@@ -91,9 +93,15 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   let compiled: CompiledTransform | undefined;
   try {
     const where = { source: fact, key: factKey };
-    compiled = compileTransform(pipeline, input.header, where, (dataset, header) =>
-      lake.openCsvWriter(lakeKeys.dataset(pipeline.name, dataset, date), header, signal),
-    );
+    compiled = compileTransform(pipeline, input.header, where, {
+      csv: (dataset, header) =>
+        lake.openCsvWriter(lakeKeys.dataset(pipeline.name, dataset, date), header, signal),
+      parquet: (dataset, schema, infer) =>
+        lake.openParquetWriter(lakeKeys.dataset(pipeline.name, dataset, date, 'parquet'), schema, signal, {
+          infer,
+          ...(options.rowGroupRows ? { rowGroupRows: options.rowGroupRows } : {}),
+        }),
+    });
     for (const { step, dimension, take } of compiled.lookups) {
       const snapshot = snapshots.get(dimension) as Snapshot;
       const source = pipeline.sources[dimension] as DimensionSource;
@@ -222,7 +230,7 @@ async function readSnapshots(
  * Puts every output in place. The data is complete by now, so this only fails on storage errors; the
  * outputs still unfinished are then dropped (each object is atomic on its own).
  */
-async function finishAll(writes: readonly WriteStep[]): Promise<ObjectRef[]> {
+async function finishAll(writes: readonly DatasetWrite[]): Promise<ObjectRef[]> {
   const settled = await Promise.allSettled(writes.map((write) => write.output().finish()));
   const failed = settled.find((result) => result.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
+import type { Schema } from '../definition/schema.ts';
 import { type ErrorLocation, InputError } from '../errors.ts';
 import { type CsvTable, formatCsvLine, joinCsvLines, type RowBatch } from './csv.ts';
 import { type ReadCsvOptions, readCsv } from './csv-reader.ts';
+import { ParquetObjectWriter, type ParquetWriterOptions } from './parquet-writer.ts';
 import type { StorageBackend } from './storage.ts';
 
 /** A written object as jobs and run records refer to it: never rows, only where and what. */
@@ -114,6 +116,19 @@ export class DataLake {
   /** Opens a streaming, atomic CSV writer. */
   openCsvWriter(key: string, header: readonly string[], signal?: AbortSignal): CsvObjectWriter {
     return new CsvObjectWriter(this.storage, key, header, signal);
+  }
+
+  /**
+   * Opens a streaming, atomic Parquet writer with a column per schema entry, typed by it (see
+   * `ParquetObjectWriter`; row groups of `DEFAULT_ROW_GROUP_ROWS`, ZSTD, unless `options` say otherwise).
+   */
+  openParquetWriter(
+    key: string,
+    schema: Schema,
+    signal?: AbortSignal,
+    options: Omit<ParquetWriterOptions, 'signal'> = {},
+  ): ParquetObjectWriter {
+    return new ParquetObjectWriter(this.storage, key, schema, { ...options, ...(signal ? { signal } : {}) });
   }
 
   /** Writes a small CSV object at once. */

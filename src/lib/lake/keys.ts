@@ -68,6 +68,12 @@ export function dateOfKey(key: string): string | undefined {
   return /(?:^|\/)date=(\d{4}-\d{2}-\d{2})(?:\/|$)/.exec(key)?.[1];
 }
 
+/** How a dataset (or a landing copy) is stored: CSV text, or typed Parquet columns. */
+export type DatasetFormat = 'csv' | 'parquet';
+
+/** The file formats objects are stored in; the extension of a key is its format's name. */
+export const DATASET_FORMATS: readonly DatasetFormat[] = ['csv', 'parquet'];
+
 /** A run's report key without its extension. @throws InputError `INVALID_KEY` for a bad run id */
 function reportBase(pipeline: string, dataset: string, date: string, runId: string): string {
   if (runId === '' || runId.includes('/')) {
@@ -86,13 +92,17 @@ function reportBase(pipeline: string, dataset: string, date: string, runId: stri
 export const lakeKeys = {
   /** `<pipeline>/landing/<source>/`: every snapshot of a source. */
   landingPrefix: (pipeline: string, source: string) => `${pipeline}/landing/${source}/`,
-  landing: (pipeline: string, source: string, date: string) =>
-    `${pipeline}/landing/${source}/${datePartition(date)}/${source}.csv`,
+  /** A source's landing copy for the date, in its format (default csv): `…/date=…/<source>.csv`. */
+  landing: (pipeline: string, source: string, date: string, format: DatasetFormat = 'csv') =>
+    `${pipeline}/landing/${source}/${datePartition(date)}/${source}.${format}`,
   landingMeta: (pipeline: string, source: string, date: string) =>
     `${pipeline}/landing/${source}/${datePartition(date)}/${source}.meta.json`,
-  /** An output dataset's partition: `<pipeline>/datasets/<dataset>/date=…/<dataset>.csv`. */
-  dataset: (pipeline: string, dataset: string, date: string) =>
-    `${pipeline}/datasets/${dataset}/${datePartition(date)}/${dataset}.csv`,
+  /**
+   * An output dataset's partition in its format (default csv, as the definition's `.write()`):
+   * `<pipeline>/datasets/<dataset>/date=…/<dataset>.csv` or `….parquet`.
+   */
+  dataset: (pipeline: string, dataset: string, date: string, format: DatasetFormat = 'csv') =>
+    `${pipeline}/datasets/${dataset}/${datePartition(date)}/${dataset}.${format}`,
   /**
    * One run's quality report on a dataset: `<pipeline>/quality/<dataset>/date=…/<runId>.json`. Each run
    * has its own, so a re-run of the date leaves the earlier run's report as it was.

@@ -4,19 +4,19 @@ import { PassThrough } from 'node:stream';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { ColumnType, Schema } from '../definition/schema.ts';
 import { InputError } from '../errors.ts';
-import { formatValue, isNullText, parseBoolean, parseNumber, parseTimestamp } from '../sources/values.ts';
 import type { ObjectRef } from './data-lake.ts';
+import { compressorsFor, type ParquetCodec, parquetElement } from './parquet-schema.ts';
 import {
-  compressorsFor,
-  DAY_MS,
-  type ParquetCodec,
-  parquetElement,
-  type WriterSchemaElement,
-} from './parquet-schema.ts';
+  type Converter,
+  converterFor,
+  inferType,
+  keepCell,
+  type ParquetCell,
+  type Stored,
+} from './parquet-values.ts';
 import type { StorageBackend } from './storage.ts';
 
-/** A cell the writer takes: a typed value (as operations hold them) or text (as CSV gives it). */
-export type ParquetCell = string | number | bigint | boolean | null | undefined;
+export type { ParquetCell } from './parquet-values.ts';
 
 /** How a {@link ParquetObjectWriter} cuts and compresses the object. */
 export interface ParquetWriterOptions {
@@ -29,6 +29,11 @@ export interface ParquetWriterOptions {
   rowGroupBytes?: number;
   /** Default ZSTD. */
   codec?: ParquetCodec;
+  /**
+   * Columns of the schema whose type nobody declared (a function's result): each gets its type from
+   * the first row group's cells (see `inferType`), and later cells must fit it. Default none.
+   */
+  infer?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -41,19 +46,8 @@ export const DEFAULT_ROW_GROUP_ROWS = 32_768;
 /** In-memory bytes of a row group's values (estimated) at which it is written even if short of rows. */
 export const DEFAULT_ROW_GROUP_BYTES = 32 * 1024 * 1024;
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-/** At most 18 digits always fits in an INT64: read exactly with BigInt, not through a double. */
-const SHORT_INTEGER = /^[+-]?\d{1,18}$/;
-/** A fraction of a second after the seconds of a timestamp's text. */
-const FRACTION = /:\d{2}\.(\d+)/;
-
 /** Estimated heap bytes of one fixed-width value in a column array (a pointer, or a pointer to a bigint). */
 const FIXED_CELL_BYTES = 16;
-
-type Stored = bigint | number | string | boolean | null;
-/** A cell converted to what the column stores; throws a message (completed by the caller) when it cannot. */
-type Converter = (cell: ParquetCell) => Stored;
 
 /**
  * Streams rows into one Parquet object with the contract of `CsvObjectWriter`: nothing is visible at
@@ -65,14 +59,19 @@ type Converter = (cell: ParquetCell) => Stored;
  */
 export class ParquetObjectWriter {
   readonly header: readonly string[];
-  private readonly types: readonly ColumnType[];
-  private readonly converters: readonly Converter[];
-  private readonly elements: WriterSchemaElement[];
+  private readonly types: ColumnType[];
+  private readonly converters: Converter[];
+  /** Positions of the columns typed from the first row group, until it is cut. */
+  private inferring: number[];
+  private readonly inferredNames: ReadonlySet<string>;
   private readonly body = new PassThrough({ highWaterMark: 1024 * 1024 });
   private readonly hash = createHash('sha256');
   private readonly done: Promise<{ bytes: number }>;
   private readonly sink: SinkWriter;
-  private readonly parquet: Promise<ParquetWriter>;
+  private readonly compressors: ReturnType<typeof compressorsFor>;
+  private readonly codec: ParquetCodec;
+  /** Created with the first row group, once every column's type is known. */
+  private parquet: Promise<ParquetWriter> | undefined;
   private readonly maxRows: number;
   private readonly maxBytes: number;
   private columns: Stored[][];
@@ -92,11 +91,11 @@ export class ParquetObjectWriter {
     this.header = Object.keys(schema);
     if (this.header.length === 0) throw new RangeError(`Parquet object ${key}: the schema has no columns`);
     this.types = this.header.map((name) => schema[name] as ColumnType);
-    this.converters = this.types.map(converterFor);
-    this.elements = [
-      { name: 'schema', num_children: this.header.length },
-      ...this.header.map((name, i) => parquetElement(name, this.types[i] as ColumnType)),
-    ];
+    this.inferredNames = new Set(options.infer ?? []);
+    this.inferring = this.header.flatMap((name, c) => (this.inferredNames.has(name) ? [c] : []));
+    this.converters = this.types.map((type, c) =>
+      this.inferring.includes(c) ? keepCell : converterFor(type),
+    );
     this.maxRows = positive(options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS, 'rowGroupRows');
     this.maxBytes = positive(options.rowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES, 'rowGroupBytes');
     this.columns = this.header.map(() => []);
@@ -108,20 +107,46 @@ export class ParquetObjectWriter {
     this.done.catch((error: unknown) => {
       this.failed ??= error;
     });
-    const codec = options.codec ?? 'ZSTD';
-    this.parquet = compressorsFor(codec).then(
+    this.codec = options.codec ?? 'ZSTD';
+    // Loaded now (once per process), so the first row group does not wait for it.
+    this.compressors = compressorsFor(this.codec);
+    this.compressors.catch((error: unknown) => {
+      this.failed ??= error;
+    });
+  }
+
+  /** The Parquet writer, made once the columns' types are settled (at the first row group or the end). */
+  private writer(): Promise<ParquetWriter> {
+    this.parquet ??= this.compressors.then(
       (compressors) =>
         new ParquetWriter({
           writer: this.sink,
-          schema: this.elements,
-          codec,
+          schema: [
+            { name: 'schema', num_children: this.header.length },
+            ...this.header.map((name, c) => parquetElement(name, this.types[c] as ColumnType)),
+          ],
+          codec: this.codec,
           compressors,
           createdBy: 'lakeflow',
         }),
     );
-    this.parquet.catch((error: unknown) => {
-      this.failed ??= error;
-    });
+    return this.parquet;
+  }
+
+  /**
+   * Settles the type of each column typed by its values, from the cells of the first row group (or
+   * none: an empty dataset's such columns are strings), and converts those cells.
+   */
+  private settleTypes(columns: Stored[][]): void {
+    for (const c of this.inferring) {
+      const type = inferType(columns[c] as Stored[]);
+      const convert = converterFor(type);
+      this.types[c] = type;
+      this.converters[c] = convert;
+      const cells = columns[c] as Stored[];
+      for (let i = 0; i < cells.length; i++) cells[i] = convert(cells[i] as ParquetCell);
+    }
+    this.inferring = [];
   }
 
   /** Rows written so far (buffered ones included). */
@@ -133,7 +158,8 @@ export class ParquetObjectWriter {
    * Appends rows, each a cell per column in the schema's order: typed values (numbers, booleans, null;
    * date-times as text) or text as CSV holds it, converted by the column's type. The rows are converted
    * before this returns, so the caller may reuse or drop them right away; the promise resolves once a
-   * row group they completed has been handed to the backend.
+   * row group they completed has been handed to the backend. Cells past the schema's columns are
+   * ignored: the engine's rows also hold the columns later steps append.
    * @throws InputError `INVALID_VALUE` for a cell its column's type cannot hold (the row is counted
    * from 1 over the whole object), after which the writer can only be aborted
    */
@@ -151,7 +177,7 @@ export class ParquetObjectWriter {
   private append(row: readonly ParquetCell[]): void {
     const width = this.header.length;
     const at = this.rowCount + 1;
-    if (row.length !== width) {
+    if (row.length < width) {
       throw new InputError(`a row has ${row.length} cells, the schema ${width} columns`, {
         code: 'INVALID_VALUE',
         location: { key: this.key, row: at },
@@ -163,7 +189,9 @@ export class ParquetObjectWriter {
       try {
         value = (this.converters[c] as Converter)(cell);
       } catch (error) {
-        throw new InputError(`${(error as Error).message}: ${JSON.stringify(String(cell))}`, {
+        const typed = this.inferring.length === 0 && this.inferredNames.has(this.header[c] as string);
+        const why = typed ? ` (the column was typed ${this.types[c]} from its first row group's values)` : '';
+        throw new InputError(`${(error as Error).message}: ${JSON.stringify(String(cell))}${why}`, {
           code: 'INVALID_VALUE',
           location: { key: this.key, row: at, column: this.header[c] as string },
         });
@@ -187,8 +215,9 @@ export class ParquetObjectWriter {
     this.columns = this.header.map(() => []);
     this.groupRows = 0;
     this.groupBytes = 0;
+    if (this.inferring.length > 0) this.settleTypes(columns);
     this.queueStep(async () => {
-      const parquet = await this.parquet;
+      const parquet = await this.writer();
       await parquet.write({
         columnData: this.header.map((name, c) => ({ name, data: columns[c] as Stored[] })),
         rowGroupSize: size,
@@ -223,8 +252,9 @@ export class ParquetObjectWriter {
   async finish(): Promise<ObjectRef> {
     if (this.failed) throw this.failed;
     this.cutGroup();
+    if (this.inferring.length > 0) this.settleTypes(this.columns);
     this.queueStep(async () => {
-      await (await this.parquet).finish();
+      await (await this.writer()).finish();
       await this.sink.drain();
     });
     await this.settled();
@@ -279,97 +309,4 @@ class SinkWriter extends ByteWriter {
 function positive(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
   return value;
-}
-
-function converterFor(type: ColumnType): Converter {
-  switch (type) {
-    case 'string':
-      return toText;
-    case 'int':
-      return toInt64;
-    case 'float':
-      return toDouble;
-    case 'bool':
-      return toBoolean;
-    case 'date':
-      return toDays;
-    case 'datetime':
-      return toMicros;
-  }
-}
-
-/** Text as is, `''` as null (the product writes a null as an empty CSV field); a typed value as its CSV cell. */
-function toText(cell: ParquetCell): string | null {
-  if (cell === null || cell === undefined || cell === '') return null;
-  if (typeof cell === 'string') return cell;
-  if (typeof cell === 'bigint') return cell.toString();
-  const text = formatValue(cell);
-  return text === '' ? null : text;
-}
-
-function toInt64(cell: ParquetCell): bigint | null {
-  if (cell === null || cell === undefined) return null;
-  if (typeof cell === 'bigint') {
-    if (cell < INT64_MIN || cell > INT64_MAX) throw new Error('not a 64-bit integer');
-    return cell;
-  }
-  if (typeof cell === 'number') {
-    if (Number.isNaN(cell)) return null; // a null number, as operations hold it
-    if (!Number.isSafeInteger(cell)) throw new Error('not an integer');
-    return BigInt(cell);
-  }
-  if (typeof cell !== 'string') throw new Error('not an integer');
-  if (isNullText(cell)) return null;
-  const trimmed = cell.trim();
-  if (SHORT_INTEGER.test(trimmed)) return BigInt(trimmed);
-  // A whole number written as a float (`3.0`): pandas writes an int column with nulls that way.
-  const value = parseNumber(trimmed);
-  if (value === null || !Number.isSafeInteger(value)) throw new Error('not an integer');
-  return BigInt(value);
-}
-
-function toDouble(cell: ParquetCell): number | null {
-  if (cell === null || cell === undefined) return null;
-  if (typeof cell === 'number') return Number.isNaN(cell) ? null : cell;
-  if (typeof cell === 'bigint') return Number(cell);
-  if (typeof cell !== 'string') throw new Error('not a number');
-  if (isNullText(cell)) return null;
-  const trimmed = cell.trim();
-  // As formatNumber writes infinities.
-  if (trimmed === 'inf') return Number.POSITIVE_INFINITY;
-  if (trimmed === '-inf') return Number.NEGATIVE_INFINITY;
-  const value = parseNumber(trimmed);
-  if (value === null || Number.isNaN(value)) throw new Error('not a number');
-  return value;
-}
-
-function toBoolean(cell: ParquetCell): boolean | null {
-  if (cell === null || cell === undefined) return null;
-  if (typeof cell === 'boolean') return cell;
-  if (typeof cell !== 'string') throw new Error('not a boolean');
-  const value = parseBoolean(cell);
-  if (value === undefined) throw new Error('not a boolean');
-  return value;
-}
-
-/** Days since 1970-01-01; a time of day other than midnight is refused rather than dropped. */
-function toDays(cell: ParquetCell): number | null {
-  const micros = toMicros(cell);
-  if (micros === null) return null;
-  const ms = Number(micros / 1000n);
-  if (micros % 1000n !== 0n || ms % DAY_MS !== 0) throw new Error('not a date (it has a time of day)');
-  return ms / DAY_MS;
-}
-
-/** Microseconds since 1970-01-01 UTC of a date-time's text (naive as UTC, an offset converted). */
-function toMicros(cell: ParquetCell): bigint | null {
-  if (cell === null || cell === undefined) return null;
-  if (typeof cell !== 'string') throw new Error('not a date-time');
-  const ms = parseTimestamp(cell);
-  if (ms === null) return null;
-  if (Number.isNaN(ms)) throw new Error('not a date-time');
-  // parseTimestamp keeps milliseconds; the fraction's next three digits are the microseconds.
-  const fraction = FRACTION.exec(cell)?.[1];
-  const micros = fraction && fraction.length > 3 ? Number(fraction.padEnd(6, '0').slice(3, 6)) : 0;
-  return BigInt(ms) * 1000n + BigInt(micros);
 }

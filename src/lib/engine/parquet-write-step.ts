@@ -1,0 +1,69 @@
+import type { ColumnType, Schema } from '../definition/schema.ts';
+import type { ObjectRef } from '../lake/data-lake.ts';
+import type { ParquetObjectWriter } from '../lake/parquet-writer.ts';
+import type { Batch } from './batch.ts';
+import type { RuntimeType } from './layout.ts';
+import type { Step, StepMetrics } from './step.ts';
+
+/** What the runner needs of a dataset's write, whatever its format. */
+export interface DatasetWrite extends Step {
+  readonly dataset: string;
+  /** The writer, opened on first use (an empty dataset is still written, with its columns). */
+  output(): { finish(): Promise<ObjectRef>; abort(reason?: unknown): Promise<void> };
+  /** The writer if it was opened. */
+  readonly opened: { abort(reason?: unknown): Promise<void> } | undefined;
+}
+
+/** Opens a dataset's Parquet object: its typed columns, and those typed by their first row group. */
+export type OpenParquet = (dataset: string, schema: Schema, infer: readonly string[]) => ParquetObjectWriter;
+
+/**
+ * Writes the rows' first `width` cells to a dataset's Parquet object, typed by the plan: a column the
+ * plan types (a source's, a `parse`'s, a lookup's, a time part's, an `apply`'s, a measure's) is that
+ * type; a `derive` function's result, which the plan cannot type, gets its type from its first row
+ * group's values (see `inferType`). Cells are converted from their text, not from the batch's number
+ * cache: a source's number is cached as pandas parses it (which may differ from the text's exact
+ * double in the last bit), and the text is what the CSV dataset holds, so the Parquet value reads back
+ * as the same text.
+ */
+export class ParquetWriteStep implements DatasetWrite {
+  readonly name: string;
+  private writer: ParquetObjectWriter | undefined;
+  private rows = 0;
+  private readonly schema: Schema;
+  private readonly infer: string[];
+
+  constructor(
+    readonly dataset: string,
+    readonly header: readonly string[],
+    types: readonly RuntimeType[],
+    private readonly open: OpenParquet,
+  ) {
+    this.name = `write_${dataset}`;
+    this.schema = Object.fromEntries(
+      header.map((name, c) => [name, types[c] === 'unknown' ? 'string' : (types[c] as ColumnType)]),
+    );
+    this.infer = header.filter((_, c) => types[c] === 'unknown');
+  }
+
+  output(): ParquetObjectWriter {
+    this.writer ??= this.open(this.dataset, this.schema, this.infer);
+    return this.writer;
+  }
+
+  get opened(): ParquetObjectWriter | undefined {
+    return this.writer;
+  }
+
+  run(batch: Batch): void {
+    const n = batch.size;
+    const writer = this.output();
+    if (n === 0) return;
+    this.rows += n;
+    batch.pending.push(writer.write(batch.rows));
+  }
+
+  metrics(): StepMetrics {
+    return { rows: this.rows };
+  }
+}
