@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Job, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { PipelineRegistry } from '../lib/definition/registry.ts';
 import { errorMessage } from '../lib/errors.ts';
 import type { DataLake } from '../lib/lake/data-lake.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -9,6 +10,7 @@ import { pipelineNameSchema, QUEUE_NAMES, type QueueName } from '../lib/pipeline
 import { parseRunId, stepOfJobId } from '../lib/pipeline/lifecycle.ts';
 import type { PipelineQueues } from '../lib/pipeline/queues.ts';
 import { createRedis } from '../lib/redis.ts';
+import { registerQualityMetrics } from './metrics-quality.ts';
 import { registerRunMetrics } from './metrics-runs.ts';
 import { RunRecordCache } from './run-record-cache.ts';
 import type { RunStore } from './run-store.ts';
@@ -38,6 +40,11 @@ export interface BoardMetricsOptions {
   lake: DataLake;
   /** How long a listing of the run records' keys is reused (default 10 000 ms; 0: every scrape). */
   listIntervalMs?: number;
+  /**
+   * The loaded pipelines' definitions: the `dataset` label of the check metrics comes from a run's
+   * suite in them; without them, from the run's report key (the dataset the run did check).
+   */
+  definitions?: PipelineRegistry;
   /** QueueEvents block on XREAD, so each gets its own connection (worker role: reconnects forever). */
   redisUrl: string;
   prefix: string;
@@ -75,8 +82,9 @@ export interface BoardMetrics {
  * - `lakeflow_job_failures_total{queue,pipeline}`: jobs that failed for good of their own cause, from
  *   the same events (a parent that BullMQ fails because its child failed is not counted again);
  * - the per-pipeline run metrics of {@link registerRunMetrics} (runs by status, last run times, run
- *   durations, rows in and out, step failures, quality scores), computed from the run records in the
- *   lake, so they survive a restart of the board;
+ *   durations, rows in and out, step failures, quality scores) and of {@link registerQualityMetrics}
+ *   (each check's outcome and failing rows, warnings, quarantined rows), computed from the run records
+ *   in the lake, so they survive a restart of the board;
  * - `lakeflow_board_*`: the board process's own CPU, memory and event-loop metrics.
  */
 export function createBoardMetrics(options: BoardMetricsOptions): BoardMetrics {
@@ -101,8 +109,10 @@ export function createBoardMetrics(options: BoardMetricsOptions): BoardMetrics {
     runs,
     logger,
     ...(options.listIntervalMs !== undefined ? { listIntervalMs: options.listIntervalMs } : {}),
+    ...(options.definitions ? { definitions: options.definitions } : {}),
   });
   registerRunMetrics(registry, records);
+  registerQualityMetrics(registry, records);
   const durations = new Histogram({
     name: 'lakeflow_job_duration_seconds',
     help: 'Processing time of completed jobs (finishedOn - processedOn), per queue and pipeline.',

@@ -1,3 +1,4 @@
+import type { PipelineRegistry } from '../lib/definition/registry.ts';
 import { errorMessage, PipelineError } from '../lib/errors.ts';
 import type { DataLake } from '../lib/lake/data-lake.ts';
 import { lakeKeys } from '../lib/lake/keys.ts';
@@ -18,6 +19,8 @@ export interface RunRecordCacheOptions {
   logger: Logger;
   /** How long a listing of the runs' keys is reused. Default 10 000 ms; 0 lists on every scrape. */
   listIntervalMs?: number;
+  /** The loaded pipelines: the dataset of a run's suite comes from its definition when given. */
+  definitions?: PipelineRegistry;
 }
 
 /**
@@ -117,7 +120,7 @@ export class RunRecordCache {
       }
       const valid = typeof record.pipeline === 'string' && runStatusSchema.safeParse(record.status).success;
       if (!valid) this.options.logger.warn({ key }, 'not a run record; left out of the metrics');
-      this.summaries.set(key, valid ? summarize(record) : null);
+      this.summaries.set(key, valid ? summarize(record, this.options.definitions) : null);
       this.version++;
     } catch (error) {
       this.options.logger.warn({ key, err: errorMessage(error) }, 'run record unreadable for the metrics');

@@ -1,5 +1,7 @@
+import type { PipelineRegistry } from '../lib/definition/registry.ts';
 import type { RunStatus } from '../lib/pipeline/jobs.ts';
-import type { RunRecord } from '../lib/pipeline/run-record.ts';
+import { suiteOf } from '../lib/pipeline/resolve.ts';
+import type { CheckSummary, RunRecord } from '../lib/pipeline/run-record.ts';
 
 /** BullMQ's reason for a parent it fails because a child failed (`failParentOnFailure`). */
 const PARENT_FAILURE = /^child \S+ failed$/;
@@ -28,10 +30,50 @@ export interface RunMetricsSummary {
   rowsOut: Record<string, number>;
   /** The steps that failed of their own cause (a parent failed by BullMQ for its child is left out). */
   failedSteps: string[];
+  /** The dataset the run's suite checked (see {@link suiteDataset}); `undefined` without quality. */
+  dataset: string | undefined;
+  /** Each check's outcome; `undefined` for records written before checks were recorded. */
+  checks: Pick<CheckSummary, 'name' | 'outcome' | 'failingRows'>[] | undefined;
+  /** How many checks ended `warn`; `undefined` for records written before warnings were recorded. */
+  warnings: number | undefined;
+  /**
+   * Rows quarantined per source, every source the run ingested present (0 when none were set aside);
+   * `undefined` for records written before quarantines were recorded.
+   */
+  quarantined: Record<string, number> | undefined;
 }
 
-/** The summary of a run record, read defensively: records are JSON written by any release. */
-export function summarize(record: RunRecord): RunMetricsSummary {
+const OUTCOMES = new Set<string>(['pass', 'warn', 'error']);
+
+/**
+ * The dataset a run's suite checks: from the pipeline's definition when it is loaded and still has the
+ * suite, else from the record's report key (`<pipeline>/quality/<dataset>/date=…/<runId>.json`), which
+ * names the dataset the run did check. `undefined` for a run without a quality result.
+ */
+export function suiteDataset(
+  record: Pick<RunRecord, 'pipeline' | 'suite' | 'quality'>,
+  registry?: PipelineRegistry,
+): string | undefined {
+  if (!record.quality) return undefined;
+  if (registry?.has(record.pipeline) && typeof record.suite === 'string') {
+    try {
+      const dataset = suiteOf(registry.get(record.pipeline), record.suite)?.dataset;
+      if (dataset) return dataset;
+    } catch {
+      // The suite was renamed or removed since the run: the report key still says what was checked.
+    }
+  }
+  const prefix = `${record.pipeline}/quality/`;
+  const key = record.quality.reportKey;
+  if (typeof key !== 'string' || !key.startsWith(prefix)) return undefined;
+  return key.slice(prefix.length).split('/')[0] || undefined;
+}
+
+/**
+ * The summary of a run record, read defensively: records are JSON written by any release.
+ * @param registry the loaded pipelines, for the dataset of the run's suite ({@link suiteDataset})
+ */
+export function summarize(record: RunRecord, registry?: PipelineRegistry): RunMetricsSummary {
   const endedAt = typeof record.endedAt === 'string' ? Date.parse(record.endedAt) : Number.NaN;
   const rowsIn: Record<string, number> = {};
   const failedSteps: string[] = [];
@@ -48,6 +90,13 @@ export function summarize(record: RunRecord): RunMetricsSummary {
     if (typeof ref?.rows === 'number') rowsOut[dataset] = ref.rows;
   }
   const score = record.quality?.overallScore;
+  const { checks, warnings } = record.quality ?? {};
+  let quarantined: Record<string, number> | undefined;
+  if (record.quarantined && typeof record.quarantined === 'object') {
+    quarantined = Object.fromEntries(Object.keys(rowsIn).map((source) => [source, 0]));
+    for (const [source, rows] of Object.entries(record.quarantined))
+      if (typeof rows === 'number') quarantined[source] = rows;
+  }
   return {
     pipeline: record.pipeline,
     status: record.status,
@@ -58,5 +107,17 @@ export function summarize(record: RunRecord): RunMetricsSummary {
     rowsIn,
     rowsOut,
     failedSteps,
+    dataset: suiteDataset(record, registry),
+    checks: Array.isArray(checks)
+      ? checks
+          .filter((check) => typeof check?.name === 'string' && OUTCOMES.has(check.outcome))
+          .map(({ name, outcome, failingRows }) => ({
+            name,
+            outcome,
+            failingRows: typeof failingRows === 'number' ? failingRows : null,
+          }))
+      : undefined,
+    warnings: Array.isArray(warnings) ? warnings.length : undefined,
+    quarantined,
   };
 }

@@ -5,7 +5,7 @@ import { errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { isoDateSchema, pipelineNameSchema, runStatusSchema } from '../lib/pipeline/jobs.ts';
 import { parseRunId } from '../lib/pipeline/lifecycle.ts';
-import { type RunRecord, stepTimes } from '../lib/pipeline/run-record.ts';
+import { type RunSummary, summarizeRun } from './run-api-summary.ts';
 import { type ListedRun, type RunView, sortKey } from './run-listing.ts';
 import type { RunStore } from './run-store.ts';
 
@@ -39,28 +39,7 @@ const listQuerySchema = z
 
 const latestQuerySchema = z.strictObject({ pipeline: pipelineNameSchema, date: isoDateSchema });
 
-/**
- * One run in a listing: the record without step results and lineage (see `GET /api/runs/:runId`), or,
- * for a run in progress (status `running`, no `endedAt`), its steps so far.
- */
-export type RunSummary = Pick<
-  RunView,
-  | 'runId'
-  | 'pipeline'
-  | 'date'
-  | 'suite'
-  | 'status'
-  | 'enqueuedAt'
-  | 'endedAt'
-  | 'durationMs'
-  | 'errors'
-  | 'latest'
-  | 'supersededBy'
-> & {
-  quality: Omit<NonNullable<RunRecord['quality']>, 'reportKey'> | null;
-  /** Each step's state; `durationMs` is its work, `waitMs` its time queued once ready (see `stepTimes`). */
-  steps: (Pick<RunRecord['steps'][number], 'name' | 'status' | 'durationMs'> & { waitMs: number | null })[];
-};
+export type { RunSummary } from './run-api-summary.ts';
 
 /** The body of `GET /api/runs`. */
 export interface RunListBody {
@@ -119,7 +98,7 @@ export function createRunsApi(store: RunStore, registry: PipelineRegistry, logge
     const page = runs.slice(first, first + limit);
     const last = page.at(-1);
     const body: RunListBody = {
-      runs: await Promise.all(page.map(async (run) => summarize(await store.view(run)))),
+      runs: await Promise.all(page.map(async (run) => summarizeRun(await store.view(run)))),
       total: runs.length,
       limit,
       offset: first,
@@ -205,40 +184,6 @@ function runIdParam(req: Request, res: Response): string | undefined {
     `invalid run id: ${JSON.stringify(runId)} is not <pipeline>-<YYYY-MM-DD>[-r<tag>]`,
   );
   return undefined;
-}
-
-function summarize(run: RunView): RunSummary {
-  const steps = run.steps ?? [];
-  const times = stepTimes(
-    { enqueuedAt: run.enqueuedAt, steps },
-    run.status === 'running' ? Date.now() : undefined,
-  );
-  return {
-    runId: run.runId,
-    pipeline: run.pipeline,
-    date: run.date,
-    suite: run.suite,
-    status: run.status,
-    enqueuedAt: run.enqueuedAt,
-    endedAt: run.endedAt,
-    durationMs: run.durationMs,
-    errors: run.errors ?? [],
-    latest: run.latest,
-    supersededBy: run.supersededBy,
-    quality: run.quality
-      ? {
-          passed: run.quality.passed,
-          overallScore: run.quality.overallScore,
-          failedChecks: run.quality.failedChecks,
-        }
-      : null,
-    steps: steps.map((step, i) => ({
-      name: step.name,
-      status: step.status,
-      durationMs: step.durationMs,
-      waitMs: times[i]?.waitMs ?? null,
-    })),
-  };
 }
 
 /** A cursor names the last run of a page by where it sorts; opaque to callers. */

@@ -17,6 +17,8 @@ export const ENQUEUE_USAGE = `Usage: npm run enqueue -- [--pipeline NAME] --date
                            lake, one object per date, and enqueue one run per date found
 ${RUN_TEMPLATE_USAGE}
   --rerun                  run again even if this run already exists (new run id, outputs replaced)
+  --retry-failed           re-run only the dates from --date to --to whose latest run ended failed or
+                           partial (dates with no run are skipped), then follow them as --wait does
   --wait                   follow the runs until they end, print a summary; exit 1 unless all succeed
   --timeout SECONDS        with --wait: give up after this long (default 600)
   --help, -h               this help
@@ -29,6 +31,11 @@ export interface EnqueueRequest {
   /** The runs, or none yet when they come from splitting an export (`split`). */
   runs: RunSpec[];
   split?: SplitRequest;
+  /**
+   * `--retry-failed`: `runs` are re-runs of every date of the range; only those whose latest run ended
+   * `failed` or `partial` are to be enqueued (see `selectRetries`), and they are waited for.
+   */
+  retryFailed?: boolean;
   wait: boolean;
   timeoutMs: number;
 }
@@ -57,6 +64,7 @@ export function parseEnqueueArgs(
         date: { type: 'string' },
         to: { type: 'string' },
         rerun: { type: 'boolean', default: false },
+        'retry-failed': { type: 'boolean', default: false },
         wait: { type: 'boolean', default: false },
         timeout: { type: 'string', default: '600' },
         'split-by-date': { type: 'string' },
@@ -66,6 +74,13 @@ export function parseEnqueueArgs(
     throw argsError(errorMessage(error));
   }
   const split = values['split-by-date'];
+  const retryFailed = values['retry-failed'] === true;
+  if (retryFailed && typeof split === 'string')
+    throw argsError(
+      '--retry-failed re-runs dates that already ran: it takes --date (and --to), not --split-by-date',
+    );
+  if (retryFailed && typeof values.date !== 'string')
+    throw argsError('--retry-failed needs the dates to look at: --date YYYY-MM-DD [--to YYYY-MM-DD]');
   if (typeof split === 'string') {
     if (values.date !== undefined || values.to !== undefined) {
       throw argsError('--split-by-date takes its dates from the export: leave out --date and --to');
@@ -85,10 +100,23 @@ export function parseEnqueueArgs(
   const dates = dateRange(values.date, typeof values.to === 'string' ? values.to : values.date);
   const template = parseRunTemplate(values, registry, cwd, argsError);
   const timeoutSeconds = integer(values.timeout as string, '--timeout', argsError);
-  const rerunTag = values.rerun ? newRerunTag() : undefined;
+  // A retry is a re-run: the date's earlier runs stay in the lake beside it, under their own ids.
+  const rerunTag = values.rerun || retryFailed ? newRerunTag() : undefined;
   const runs = dates.map((date): RunSpec => ({ ...template, date, ...(rerunTag ? { rerunTag } : {}) }));
+  const timeoutMs = timeoutSeconds * 1000;
+  // With --retry-failed the files of the dates it re-runs are checked once they are known.
+  if (retryFailed) return { runs, retryFailed: true, wait: true, timeoutMs };
   checkDatedFiles(runs, argsError);
-  return { runs, wait: values.wait === true, timeoutMs: timeoutSeconds * 1000 };
+  return { runs, wait: values.wait === true, timeoutMs };
+}
+
+/**
+ * Checks the input files of the runs `--retry-failed` chose (see `checkDatedFiles`): a file missing
+ * for a date it skips is no mistake.
+ * @throws ConfigError `ARGS_INVALID`, as the other argument errors
+ */
+export function checkRetryFiles(runs: readonly RunSpec[]): void {
+  checkDatedFiles(runs, argsError);
 }
 
 function dateRange(from: string, to: string): string[] {

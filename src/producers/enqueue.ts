@@ -1,16 +1,20 @@
 import { loadConfig } from '../lib/config.ts';
 import { loadPipelines } from '../lib/definition/registry.ts';
 import { ConfigError, errorMessage, InputError } from '../lib/errors.ts';
+import { logger } from '../lib/logger.ts';
 import { enqueueRuns, openProducer, queuesWithoutWorkers } from '../lib/pipeline/producer.ts';
-import { ENQUEUE_USAGE, parseEnqueueArgs } from './enqueue-args.ts';
+import { checkRetryFiles, ENQUEUE_USAGE, parseEnqueueArgs } from './enqueue-args.ts';
 import { exitOnSignal } from './exit-on-signal.ts';
 import { RunFollower } from './follow-runs.ts';
+import { describeRetryPlan, selectRetries } from './retry-failed.ts';
 import { helpRequested } from './run-template.ts';
 import { splitIntoRuns } from './split-runs.ts';
 import { formatRunSummary } from './summary-table.ts';
 
 /**
  * `npm run enqueue`: one flow per date; with --wait, follows them and exits 0 only if all succeed.
+ * With --retry-failed, only the dates whose latest run ended failed or partial, followed as with
+ * --wait (0 also when there was nothing to re-run).
  * Exits 2, having enqueued nothing, for a request it refuses: bad arguments, unknown names, a missing
  * file, or a run that exists with other options.
  */
@@ -36,6 +40,16 @@ async function main(): Promise<number> {
       console.log(
         `split ${request.split.source}: ${dates.length} date(s), ${dates[0] ?? '-'} to ${dates.at(-1) ?? '-'}`,
       );
+    }
+    if (request.retryFailed) {
+      const plan = await selectRetries(producer, request.runs, logger);
+      for (const line of describeRetryPlan(plan, request.runs[0]?.pipeline ?? '-')) console.log(line);
+      checkRetryFiles(plan.runs);
+      request.runs = plan.runs;
+      if (plan.runs.length === 0) {
+        console.log('nothing to re-run');
+        return 0;
+      }
     }
     if (request.wait) {
       follower = await RunFollower.open(producer, ({ runId, step, event, detail }) =>

@@ -52,9 +52,20 @@ export function runTimes(record: Pick<RunRecord, 'enqueuedAt' | 'steps'>): {
 }
 
 /**
+ * The warnings cell: how many checks ended `warn` and which (`-` for none, and for records of runs
+ * before warnings were recorded). A warning leaves the run `success`, so this is where it shows.
+ */
+export function formatWarnings(record: Pick<RunRecord, 'quality'> | null): string {
+  const warnings = record?.quality?.warnings ?? [];
+  if (warnings.length === 0) return '-';
+  const text = `${warnings.length}: ${warnings.join(', ')}`;
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
  * One line per run: status, each dataset's rows (from the record's datasets, so any pipeline's), quality
- * score, duration, and of it the time queued and the time worked (along the critical path,
- * {@link runTimes}), first error.
+ * score, the checks that warned, duration, and of it the time queued and the time worked (along the
+ * critical path, {@link runTimes}), first error.
  */
 export function formatRunSummary(outcomes: readonly RunOutcome[]): string {
   const rows = outcomes.map(({ runId, status, record, error }) => {
@@ -66,6 +77,7 @@ export function formatRunSummary(outcomes: readonly RunOutcome[]): string {
       status.toUpperCase(),
       datasets.join(', ') || '-',
       record?.quality?.overallScore == null ? '-' : `${(record.quality.overallScore * 100).toFixed(2)}%`,
+      formatWarnings(record),
       record?.durationMs == null ? '-' : seconds(record.durationMs),
       waitMs === null ? '-' : seconds(waitMs),
       workMs === null ? '-' : seconds(workMs),
@@ -73,7 +85,7 @@ export function formatRunSummary(outcomes: readonly RunOutcome[]): string {
     ];
   });
   return formatTable([
-    ['run', 'status', 'dataset rows', 'quality', 'duration', 'wait', 'work', 'error'],
+    ['run', 'status', 'dataset rows', 'quality', 'warnings', 'duration', 'wait', 'work', 'error'],
     ...rows,
   ]);
 }

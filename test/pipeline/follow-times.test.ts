@@ -4,7 +4,7 @@ import { jobIds, runIdOf } from '../../src/lib/pipeline/lifecycle.ts';
 import { enqueueRuns } from '../../src/lib/pipeline/producer.ts';
 import { stepTimes } from '../../src/lib/pipeline/run-record.ts';
 import { RunFollower, type StepEvent } from '../../src/producers/follow-runs.ts';
-import { formatRunSummary, runTimes } from '../../src/producers/summary-table.ts';
+import { formatRunSummary, formatWarnings, runTimes } from '../../src/producers/summary-table.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/workers/runtime.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { type Events, openEvents } from '../reliability/support/harness.ts';
@@ -90,10 +90,13 @@ describe('the run follower', () => {
     expect(transformTimes?.workMs).toBe(transform.workMs);
 
     const table = formatRunSummary([outcome]).split('\n');
-    expect(table[0]).toMatch(/^run\s+status\s+dataset rows\s+quality\s+duration\s+wait\s+work\s+error$/);
+    expect(table[0]).toMatch(
+      /^run\s+status\s+dataset rows\s+quality\s+warnings\s+duration\s+wait\s+work\s+error$/,
+    );
     const cells = (table[2] ?? '').split(/\s{2,}/);
     const seconds = (ms: number | null) => `${((ms ?? 0) / 1000).toFixed(2)}s`;
-    expect(cells.slice(4, 7)).toEqual([
+    expect(cells[4]).toBe(formatWarnings(record));
+    expect(cells.slice(5, 8)).toEqual([
       seconds(record.durationMs),
       seconds(times.waitMs),
       seconds(times.workMs),
@@ -102,6 +105,43 @@ describe('the run follower', () => {
 
   it('a run with no record shows no times', () => {
     const table = formatRunSummary([{ runId: 'sales_etl-2024-05-02', status: 'timeout', record: null }]);
-    expect(table.split('\n')[2]).toMatch(/^sales_etl-2024-05-02\s+TIMEOUT\s+-\s+-\s+-\s+-\s+-$/);
+    expect(table.split('\n')[2]).toMatch(/^sales_etl-2024-05-02\s+TIMEOUT\s+-\s+-\s+-\s+-\s+-\s+-$/);
+  });
+
+  it('shows the checks that ended warn: how many and which; none, or a record without them, is -', () => {
+    const quality = { passed: true, overallScore: 1, failedChecks: [], reportKey: 'k' };
+    const warned = { ...quality, warnings: ['Complete: site', 'Range: temp'] };
+    expect(formatWarnings({ quality: warned })).toBe('2: Complete: site, Range: temp');
+    expect(formatWarnings({ quality: { ...quality, warnings: [] } })).toBe('-');
+    expect(formatWarnings({ quality })).toBe('-'); // a record written before warnings were recorded
+    expect(formatWarnings(null)).toBe('-');
+    const many = { ...quality, warnings: Array.from({ length: 9 }, (_, i) => `Check number ${i}`) };
+    expect(formatWarnings({ quality: many })).toMatch(/^9: Check number 0, .{30,}\.\.\.$/);
+    expect(formatWarnings({ quality: many })).toHaveLength(60);
+
+    const record = (runId: string, warnings: string[]) => ({
+      runId,
+      status: 'success' as const,
+      record: {
+        runId,
+        pipeline: 'p',
+        date: '2024-05-03',
+        suite: 's',
+        status: 'success' as const,
+        enqueuedAt: null,
+        endedAt: '2024-05-03T00:00:01.000Z',
+        durationMs: 1000,
+        steps: [],
+        errors: [],
+        quality: { ...quality, warnings },
+        datasets: {},
+        lineage: { inputs: [], outputs: [] },
+      },
+    });
+    const rows = formatRunSummary([record('p-2024-05-03', ['Complete: site']), record('p-2024-05-04', [])]);
+    const [header = '', , first = '', second = ''] = rows.split('\n');
+    const at = header.indexOf('warnings');
+    expect(first.slice(at)).toMatch(/^1: Complete: site +1\.00s/);
+    expect(second.slice(at)).toMatch(/^- +1\.00s/);
   });
 });
