@@ -157,46 +157,6 @@ describe('run API', () => {
     });
   });
 
-  it("shows a run's warnings, blocking checks and quarantined rows in its summary", async () => {
-    const warned = record('returns-2024-01-25', {
-      pipeline: 'returns',
-      date: '2024-01-25',
-      status: 'success',
-      endedAt: '2024-02-01T08:00:00.000Z',
-    });
-    const quality = warned.quality as NonNullable<RunRecord['quality']>;
-    warned.quality = {
-      ...quality,
-      warnings: ['Complete: device'],
-      blocked: [],
-      checks: [{ name: 'Complete: device', outcome: 'warn', score: 0.9, failingRows: 1 }],
-    };
-    warned.quarantined = { readings: 3 };
-    await writeRunRecord(env.lake, warned);
-    try {
-      const { body } = await env.json<RunListBody>('/api/runs?pipeline=returns&date=2024-01-25');
-      expect(body.runs.map((run) => [run.runId, run.status, run.quality, run.quarantined])).toEqual([
-        [
-          'returns-2024-01-25',
-          'success',
-          {
-            passed: true,
-            overallScore: 97.5,
-            failedChecks: [],
-            warnings: ['Complete: device'],
-            blocked: [],
-          },
-          { readings: 3 },
-        ],
-      ]);
-      // The run itself keeps every check's outcome.
-      const run = await env.json<RunRecord>('/api/runs/returns-2024-01-25');
-      expect(run.body.quality?.checks).toEqual(warned.quality.checks);
-    } finally {
-      await env.lake.storage.delete(lakeKeys.run('returns', 'returns-2024-01-25'));
-    }
-  });
-
   it('marks the run whose datasets a date holds: the re-run that wrote them last', async () => {
     const { body } = await env.json<RunListBody>('/api/runs?pipeline=sales_etl&date=2024-01-20');
     expect(body.runs.map((run) => [run.runId, run.latest, run.supersededBy])).toEqual([
