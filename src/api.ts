@@ -8,6 +8,7 @@
 /** zod, for generator options: a definition needs no import but this module's. */
 export { z } from 'zod';
 export { Chain, type PartitionGrain, type TextOptions } from './lib/definition/chain.ts';
+export { fresh, rowCount, rowCountChange, schemaStable } from './lib/definition/dataset-checks.ts';
 export {
   definePipeline,
   type PipelineDefinition,
@@ -33,7 +34,9 @@ export {
   type QualityContext,
   unique,
 } from './lib/definition/quality.ts';
+export { matches, references, rule, satisfies, uniqueTogether } from './lib/definition/row-checks.ts';
 export type { ColumnType, RowOf, Schema, Value } from './lib/definition/schema.ts';
+export type { QuarantineOptions } from './lib/definition/sources.ts';
 export { dimension, fact, type GenerateContext, type SourceGenerator } from './lib/definition/sources.ts';
 export { type LocalRun, type RunLocalOptions, runLocal } from './lib/run-local.ts';
 export { type Rng, SelectionSampler } from './lib/sources/random.ts';

@@ -56,6 +56,7 @@ export async function runLocal(options: RunLocalOptions): Promise<LocalRun> {
   const { report } = await runQualityChecks({
     lake,
     pipeline: pipeline.name,
+    definition: pipeline,
     runId,
     date,
     suite,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acceptedValues, compare, complete, definePipeline, fact, inRange, unique } from '../../src/api.ts';
 import { ConfigError } from '../../src/lib/errors.ts';
+import type { RowCheck } from '../../src/lib/quality/checks.ts';
 
 /**
  * Warn/error thresholds and samples in definitions: the builders make checks as data, `suite()` takes
@@ -96,7 +97,9 @@ describe('definePipeline: warn/error thresholds', () => {
         ]),
       })),
     );
-    expect(definition.suites.readings?.checks.map((c) => [c.warn, c.error, c.threshold])).toEqual([
+    expect(
+      (definition.suites.readings?.checks as RowCheck[]).map((c) => [c.warn, c.error, c.threshold]),
+    ).toEqual([
       ['> 0', '> 1%', undefined],
       [undefined, '>= 1', undefined],
       [undefined, undefined, 0.99],
@@ -158,7 +161,7 @@ describe('definePipeline: samples', () => {
         plain: suite('readings_out', [complete('site')]),
       })),
     );
-    expect(definition.suites.enriched?.checks.map((c) => c.samples)).toEqual([10, 2]);
+    expect((definition.suites.enriched?.checks as RowCheck[]).map((c) => c.samples)).toEqual([10, 2]);
     expect(definition.suites.enriched?.description).toBe('with samples');
     // Without a number the check is as it was (the report keeps 5).
     expect(definition.suites.plain?.checks[0]).not.toHaveProperty('samples');

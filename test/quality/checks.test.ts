@@ -8,10 +8,10 @@ import {
   acceptedValuesCheck,
   compareCheck,
   completenessCheck,
-  type QualityCheck,
   rangeCheck,
   uniquenessCheck,
-} from '../../src/lib/quality/checks.ts';
+} from '../../src/lib/quality/check-builders.ts';
+import type { QualityCheck } from '../../src/lib/quality/checks.ts';
 import { checkColumns } from '../helpers/quality-csv.ts';
 
 // Scores worked out by hand from the seed's check lambdas on the same CSV read by pandas.

@@ -3,14 +3,12 @@ import {
   acceptedValuesCheck,
   compareCheck,
   completenessCheck,
-  type QualityCheck,
-  qualityCheckSchema,
   rangeCheck,
-  reaches,
-  thresholdSchema,
   uniquenessCheck,
-} from '../../src/lib/quality/checks.ts';
+} from '../../src/lib/quality/check-builders.ts';
+import { type QualityCheck, qualityCheckSchema } from '../../src/lib/quality/checks.ts';
 import type { QualityReport } from '../../src/lib/quality/report.ts';
+import { reaches, thresholdSchema } from '../../src/lib/quality/thresholds.ts';
 import { checkColumns } from '../helpers/quality-csv.ts';
 import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
 

@@ -3,10 +3,10 @@ import {
   acceptedValuesCheck,
   compareCheck,
   completenessCheck,
-  type QualityCheck,
   rangeCheck,
   uniquenessCheck,
-} from '../../src/lib/quality/checks.ts';
+} from '../../src/lib/quality/check-builders.ts';
+import type { QualityCheck } from '../../src/lib/quality/checks.ts';
 import type { QualityReport } from '../../src/lib/quality/report.ts';
 import { checkColumns } from '../helpers/quality-csv.ts';
 import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';

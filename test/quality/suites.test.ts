@@ -2,10 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DataLake } from '../../src/lib/lake/data-lake.ts';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { suiteOf } from '../../src/lib/pipeline/resolve.ts';
-import { completenessCheck, qualitySuiteSchema } from '../../src/lib/quality/checks.ts';
+import { completenessCheck } from '../../src/lib/quality/check-builders.ts';
+import { qualitySuiteSchema, type RowCheck } from '../../src/lib/quality/checks.ts';
 import { buildReport, failedChecks } from '../../src/lib/quality/report.ts';
 import { runQualityChecks } from '../../src/lib/quality/run-checks.ts';
 import { datasetKey, SALES_ETL, SALES_SUITES, salesEtl, salesSuite } from '../helpers/sales-etl.ts';
+
+/** The notebook's suites hold row checks only. */
+const rowChecks = (suite: { checks: readonly unknown[] }) => suite.checks as RowCheck[];
+
 import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
 
 describe("sales_etl's suites", () => {
@@ -13,7 +18,7 @@ describe("sales_etl's suites", () => {
     expect(salesEtl.defaultSuite).toBe('notebook');
     expect(Object.keys(salesEtl.suites)).toEqual([...SALES_SUITES]);
     expect(salesSuite('notebook').dataset).toBe('enriched');
-    expect(salesSuite('notebook').checks.map((c) => [c.name, c.type, c.threshold])).toEqual([
+    expect(rowChecks(salesSuite('notebook')).map((c) => [c.name, c.type, c.threshold])).toEqual([
       ['Uniqueness: transaction_id', 'uniqueness', 1],
       ['Completeness: customer_id', 'completeness', 1],
       ['Completeness: product', 'completeness', 1],
@@ -28,7 +33,7 @@ describe("sales_etl's suites", () => {
 
   it("declares Part 5's pipeline checker on the enriched dataset, with the seed's default thresholds", () => {
     expect(salesSuite('pipeline').dataset).toBe('enriched');
-    expect(salesSuite('pipeline').checks.map((c) => [c.name, c.threshold])).toEqual([
+    expect(rowChecks(salesSuite('pipeline')).map((c) => [c.name, c.threshold])).toEqual([
       ['Uniqueness: transaction_id', 1],
       ['Completeness: customer_id', 0.95],
       ['Range: total_amount [0, 10000]', 0.99],
@@ -37,7 +42,7 @@ describe("sales_etl's suites", () => {
 
   it('are plain data that survive JSON and validate', () => {
     for (const name of SALES_SUITES) {
-      const { checks } = salesSuite(name);
+      const checks = rowChecks(salesSuite(name));
       const suite = { name, checks };
       expect(qualitySuiteSchema.parse(JSON.parse(JSON.stringify(suite)))).toEqual(suite);
       expect(checks.every((check) => check.severity === 'error')).toBe(true);
@@ -53,8 +58,8 @@ describe("sales_etl's suites", () => {
       // A frozen suite refuses the change: as good as a copy.
     }
     try {
-      expect(suiteOf(salesEtl, 'notebook')?.checks[0]?.threshold).toBe(1);
-      expect(salesSuite('notebook').checks[0]?.threshold).toBe(1);
+      expect((suiteOf(salesEtl, 'notebook')?.checks[0] as RowCheck).threshold).toBe(1);
+      expect(rowChecks(salesSuite('notebook'))[0]?.threshold).toBe(1);
     } finally {
       if (!Object.isFrozen(check)) check.threshold = 1; // the other tests of this file share the definition
     }
@@ -153,6 +158,7 @@ describe('runQualityChecks', () => {
     });
     expect(report.checks).toEqual(salesSuite('notebook').checks);
     expect(report.check_results[4]).toEqual({
+      blocking: false,
       check_name: 'Range: quantity [1, 100]',
       check_type: 'validity',
       column: 'quantity',

@@ -93,11 +93,11 @@ export function definePipeline<const S extends Sources, D extends Record<string,
     suites[name] = Object.freeze({
       name,
       dataset: suite?.dataset,
-      checks: Object.freeze(checks.map((check) => Object.freeze(structuredClone(check)))) as QualityCheck[],
+      checks: Object.freeze(checks.map((check) => Object.freeze(copyCheck(check)))) as QualityCheck[],
       ...(suite?.description ? { description: suite.description } : {}),
     });
   }
-  problems.push(...planProblems, ...suiteProblems(plan, suites));
+  problems.push(...planProblems, ...suiteProblems(plan, spec.sources, suites));
   if (problems.length > 0) throw definitionError(label, problems);
   return Object.freeze({
     name: spec.name,
@@ -109,6 +109,13 @@ export function definePipeline<const S extends Sources, D extends Record<string,
     defaultSuite: Object.keys(suites)[0],
     [DEFINITION]: true,
   });
+}
+
+/** A deep copy of a check; a custom check's function is kept as it is (functions cannot be cloned). */
+function copyCheck(check: QualityCheck): QualityCheck {
+  if (typeof check !== 'object' || check === null) return check;
+  const { test, ...data } = check as QualityCheck & { test?: unknown };
+  return { ...structuredClone(data), ...(test === undefined ? {} : { test }) } as QualityCheck;
 }
 
 function definitionError(pipeline: string, problems: string[]): ConfigError {

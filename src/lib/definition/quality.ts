@@ -1,14 +1,17 @@
 import {
   acceptedValuesCheck,
-  type CompareOp,
   compareCheck,
   completenessCheck,
   type LevelOptions,
-  type QualityCheck,
-  type QualityCheckType,
   rangeCheck,
   type ScoreOptions,
   uniquenessCheck,
+} from '../quality/check-builders.ts';
+import {
+  type CompareOp,
+  isDatasetCheck,
+  type QualityCheck,
+  type QualityCheckType,
 } from '../quality/checks.ts';
 import type { AnyRow, ColumnOf, NumericColumn } from './schema.ts';
 
@@ -39,10 +42,25 @@ export type Check<K extends CheckKind = CheckKind, C extends string = string> = 
   column: C;
 };
 
-/** A check that fits a dataset of rows `R`: its column exists, and is numeric where the check needs it. */
+declare const READS: unique symbol;
+/** A check reading several columns `C` (types only: the suite checks they are its dataset's). */
+export type Reads<K extends CheckKind, C extends string> = Extract<QualityCheck, { kind: K }> & {
+  readonly [READS]?: C;
+};
+
+/**
+ * A check that fits a dataset of rows `R`: its columns exist, and are numeric where the check needs
+ * it. A rule's expression is checked when the definition loads.
+ */
 export type CheckOf<R> =
-  | Check<'completeness' | 'uniqueness' | 'accepted_values', ColumnOf<R>>
-  | Check<'range' | 'compare', NumericColumn<R>>;
+  | Check<
+      'completeness' | 'uniqueness' | 'accepted_values' | 'matches' | 'references' | 'freshness',
+      ColumnOf<R>
+    >
+  | Check<'range' | 'compare', NumericColumn<R>>
+  | Reads<'uniqueness' | 'custom', ColumnOf<R>>
+  | Check<'rule', string>
+  | Check<'row_count' | 'row_count_change' | 'schema', never>;
 
 /** Share of non-null values (default threshold 0.95): the notebook's `add_completeness_check`. */
 export const complete = <const C extends string>(column: C, options?: CheckOptions) =>
@@ -113,7 +131,9 @@ export function qualityContext<D extends Record<string, AnyRow>>(): QualityConte
       checks:
         samples === undefined
           ? checks
-          : checks.map((check) => (check.samples === undefined ? { ...check, samples } : check)),
+          : checks.map((check) =>
+              isDatasetCheck(check) || check.samples !== undefined ? check : { ...check, samples },
+            ),
       ...options,
     }),
   };

@@ -24,6 +24,11 @@ export class Samples {
   add(row: number, text: string): void {
     if (this.rows.length < this.limit) this.rows.push({ row, values: { [this.column]: text } });
   }
+
+  /** Keeps row `row`'s values of several columns (a no-op once full). */
+  addRow(row: number, values: Record<string, string>): void {
+    if (this.rows.length < this.limit) this.rows.push({ row, values });
+  }
 }
 
 /**

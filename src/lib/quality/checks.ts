@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseRule } from './rule-expression.ts';
+import { acceptedBy, durationThresholdSchema, thresholdSchema } from './thresholds.ts';
 
 /**
  * Quality checks as data, not lambdas, so a suite can be stored, shown and diffed. `type` is the seed's
@@ -25,80 +27,22 @@ export const compareOpSchema = z.enum(['>', '>=', '<', '<=', '==', '!=']);
 /** A comparison operator of a `compare` check. */
 export type CompareOp = z.infer<typeof compareOpSchema>;
 
-/**
- * The forms of a threshold on a check's failing rows: `> N` or `>= N` rows, `> N%` or `>= N%` of the
- * rows (N a number, at most 100 for a share). A check reaches its level when its failing rows do.
- */
-export const THRESHOLD_FORMS = '"> N", ">= N", "> N%" or ">= N%" (N a number)';
-const THRESHOLD = /^\s*(>=|>)\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/;
-
-/** A threshold parsed; its number is exactly `digits / 10 ** scale`. */
-export interface Threshold {
-  text: string;
-  op: '>' | '>=';
-  unit: 'rows' | 'percent';
-  /** The declared number, e.g. 1.5 for `> 1.5%`. */
-  value: number;
-  /** The declared number as an exact integer ratio: `digits / 10 ** scale`. */
-  digits: bigint;
-  scale: number;
-}
-
-/** Parses a threshold of the warn/error language (with zod: the definition's validation shares it). */
-export const thresholdSchema = z.string().transform((text, context): Threshold => {
-  const match = THRESHOLD.exec(text);
-  const number = match?.[2];
-  if (!match || number === undefined) {
-    context.addIssue({
-      code: 'custom',
-      message: `threshold ${JSON.stringify(text)}: expected ${THRESHOLD_FORMS}`,
-    });
-    return z.NEVER;
-  }
-  const unit = match[3] === '%' ? 'percent' : 'rows';
-  const value = Number(number);
-  if (unit === 'percent' && value > 100) {
-    context.addIssue({
-      code: 'custom',
-      message: `threshold ${JSON.stringify(text)}: a share is at most 100%`,
-    });
-    return z.NEVER;
-  }
-  const [whole = '', fraction = ''] = number.split('.');
-  return {
-    text,
-    op: match[1] === '>=' ? '>=' : '>',
-    unit,
-    value,
-    digits: BigInt(whole + fraction),
-    scale: fraction.length,
-  };
-});
-
-/** Whether `failing` of `rows` rows reach `threshold` (exact: integers, no floating-point share). */
-export function reaches(threshold: Threshold, failing: number, rows: number): boolean {
-  // failing > digits / 10^scale (rows), or failing / rows > digits / (10^scale * 100) (percent).
-  const scale = 10n ** BigInt(threshold.scale);
-  const left = BigInt(failing) * scale * (threshold.unit === 'percent' ? 100n : 1n);
-  const right = threshold.digits * (threshold.unit === 'percent' ? BigInt(rows) : 1n);
-  return threshold.op === '>' ? left > right : left >= right;
-}
-
-/** A threshold as declared in a check: text the language accepts (kept as text: checks are data). */
-const thresholdText = z.string().superRefine((value, ctx) => {
-  const parsed = thresholdSchema.safeParse(value);
-  if (!parsed.success)
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
-});
-
 /** Failing-row samples per check: at most this many (memory is bounded by it). */
 export const MAX_SAMPLES = 1000;
 /** Samples per check when neither the check nor its suite says. */
 export const DEFAULT_SAMPLES = 5;
 
-const base = {
+const thresholdText = acceptedBy(thresholdSchema);
+const durationText = acceptedBy(durationThresholdSchema);
+
+const named = {
   name: z.string().min(1),
   type: checkTypeSchema,
+  /** An `error` of a blocking check fails the run (`failed`), not only its quality gate (`partial`). */
+  blocking: z.boolean().optional(),
+};
+const base = {
+  ...named,
   column: z.string().min(1),
   /** The notebook's form: minimum acceptable score, 0..1 (with `severity`). */
   threshold: z.number().min(0).max(1).optional(),
@@ -137,33 +81,156 @@ function oneForm(check: Record<string, unknown>, ctx: z.RefinementCtx) {
   }
 }
 
-/** One check. Scores, as in the seed, are shares of rows (uniqueness: distinct values per row). */
+const regex = z.string().superRefine((pattern, ctx) => {
+  try {
+    new RegExp(pattern, 'u');
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `pattern ${JSON.stringify(pattern)}: ${(error as Error).message}`,
+    });
+  }
+});
+const rule = z.string().superRefine((text, ctx) => {
+  try {
+    parseRule(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+const columnList = z.array(z.string().min(1)).min(1);
+/** A row check written as a function: `test(row)` true when the row is good. Not expressible in YAML. */
+const rowTest = z.custom<(row: Record<string, string | number | null>) => boolean>(
+  (value) => typeof value === 'function',
+  { message: 'expected a function (row) => boolean' },
+);
+const schemaChange = z.enum(['added', 'removed', 'retyped']);
+/** A kind of schema change: a column added, removed, or with values of another type. */
+export type SchemaChange = z.infer<typeof schemaChange>;
+
+/** Row checks: each row passes or fails; scores are shares of rows (uniqueness: distinct values per row). */
+const rowKinds = [
+  /** `1 - df[col].isnull().mean()` */
+  z.object({ ...base, kind: z.literal('completeness') }),
+  /** `df[col].nunique() / len(df)`; with `columns`, distinct combinations of them per row. */
+  z.object({ ...base, kind: z.literal('uniqueness'), columns: columnList.min(2).optional() }),
+  /** `((df[col] >= min) & (df[col] <= max)).mean()` */
+  z.object({ ...base, kind: z.literal('range'), min: z.number(), max: z.number() }),
+  /** `df[col].isin(values).mean()` */
+  z.object({
+    ...base,
+    kind: z.literal('accepted_values'),
+    values: z.array(z.union([z.string(), z.number()])).min(1),
+  }),
+  /** `(df[col] <op> value).mean()` */
+  z.object({ ...base, kind: z.literal('compare'), op: compareOpSchema, value: z.number() }),
+  /** Non-null values that match a regular expression (JavaScript syntax, `u` flag), whole. */
+  z.object({ ...base, kind: z.literal('matches'), pattern: regex }),
+  /** A cross-column rule over numbers, e.g. `total_amount == quantity * unit_price` within `tolerance`. */
+  z.object({ ...base, kind: z.literal('rule'), expression: rule, tolerance: z.number().min(0).optional() }),
+  /** Non-null values present among the keys of a dimension's snapshot as of the run's date. */
+  z.object({ ...base, kind: z.literal('references'), source: z.string().min(1), key: z.string().optional() }),
+  /** A function of the row's `columns`, true when the row is good. */
+  z.object({ ...base, kind: z.literal('custom'), columns: columnList, test: rowTest }),
+] as const;
+
+const levels = { warn: thresholdText.optional(), error: thresholdText.optional() };
+/** Dataset checks: the dataset as a whole ends pass, warn or error. */
+const datasetKinds = [
+  /** Rows within [min, max]; outside, the check ends at `severity` (default error). */
+  z.object({
+    ...named,
+    kind: z.literal('row_count'),
+    min: z.number().int().min(0).optional(),
+    max: z.number().int().min(0).optional(),
+    severity: severitySchema.optional(),
+  }),
+  /**
+   * Rows against the mean of the latest run of each of the `runs` dates before (default 3): `warn` and
+   * `error` on the difference, in rows (`> 500`) or as a share of the mean (`> 50%`).
+   */
+  z.object({
+    ...named,
+    kind: z.literal('row_count_change'),
+    runs: z.number().int().min(1).max(100).optional(),
+    ...levels,
+  }),
+  /** The latest value of a time column against the end of the run's date: `warn`/`error` as `> 6h`. */
+  z.object({
+    ...named,
+    kind: z.literal('freshness'),
+    column: z.string().min(1),
+    warn: durationText.optional(),
+    error: durationText.optional(),
+  }),
+  /**
+   * The dataset's columns against the declared ones and the previous run's: `warn`/`error` list the
+   * changes that reach that level (default: error on removed or retyped, warn on added).
+   */
+  z.object({
+    ...named,
+    kind: z.literal('schema'),
+    warn: z.array(schemaChange).optional(),
+    error: z.array(schemaChange).optional(),
+  }),
+] as const;
+
+/** Kinds of the dataset checks. */
+export const DATASET_KINDS = ['row_count', 'row_count_change', 'freshness', 'schema'] as const;
+
+/** A dataset check needs at least one level; the others are checked by their schema. */
+function needsLevel(check: Record<string, unknown>, ctx: z.RefinementCtx) {
+  const kind = check.kind;
+  if (
+    (kind === 'row_count_change' || kind === 'freshness') &&
+    check.warn === undefined &&
+    check.error === undefined
+  )
+    ctx.addIssue({ code: 'custom', message: `a ${kind} check needs warn and/or error` });
+  if (kind === 'row_count' && check.min === undefined && check.max === undefined)
+    ctx.addIssue({ code: 'custom', message: 'a row_count check needs min and/or max' });
+}
+
+/** One check, as data: a row check or a dataset check. */
 export const qualityCheckSchema = z
-  .discriminatedUnion('kind', [
-    /** `1 - df[col].isnull().mean()` */
-    z.object({ ...base, kind: z.literal('completeness') }),
-    /** `df[col].nunique() / len(df)` */
-    z.object({ ...base, kind: z.literal('uniqueness') }),
-    /** `((df[col] >= min) & (df[col] <= max)).mean()` */
-    z.object({ ...base, kind: z.literal('range'), min: z.number(), max: z.number() }),
-    /** `df[col].isin(values).mean()` */
-    z.object({
-      ...base,
-      kind: z.literal('accepted_values'),
-      values: z.array(z.union([z.string(), z.number()])).min(1),
-    }),
-    /** `(df[col] <op> value).mean()` */
-    z.object({ ...base, kind: z.literal('compare'), op: compareOpSchema, value: z.number() }),
-  ])
-  .superRefine(oneForm);
+  .discriminatedUnion('kind', [...rowKinds, ...datasetKinds])
+  .superRefine((check, ctx) =>
+    (DATASET_KINDS as readonly string[]).includes(check.kind) ? needsLevel(check, ctx) : oneForm(check, ctx),
+  );
 /** One check, as data. */
 export type QualityCheck = z.infer<typeof qualityCheckSchema>;
 /** How a check is scored. */
 export type CheckKind = QualityCheck['kind'];
 
-/** Whether a check declares warn/error thresholds (else it has the notebook's threshold and severity). */
-export const hasLevels = (check: QualityCheck): boolean =>
-  check.warn !== undefined || check.error !== undefined;
+/** A row check (each row passes or fails). */
+export type RowCheck = Exclude<QualityCheck, { kind: (typeof DATASET_KINDS)[number] }>;
+/** A dataset check (the dataset as a whole). */
+export type DatasetCheck = Extract<QualityCheck, { kind: (typeof DATASET_KINDS)[number] }>;
+
+/** Whether a check judges the dataset as a whole rather than each row. */
+export const isDatasetCheck = (check: QualityCheck): check is DatasetCheck =>
+  (DATASET_KINDS as readonly string[]).includes(check.kind);
+
+/** Whether a row check declares warn/error thresholds (else it has the notebook's threshold and severity). */
+export const hasLevels = (check: RowCheck): boolean => check.warn !== undefined || check.error !== undefined;
+
+/** The columns a check reads (none for a count of rows or the schema). */
+export function columnsOf(check: QualityCheck): string[] {
+  switch (check.kind) {
+    case 'uniqueness':
+      return check.columns ?? [check.column];
+    case 'custom':
+      return check.columns;
+    case 'rule':
+      return parseRule(check.expression).columns;
+    case 'row_count':
+    case 'row_count_change':
+    case 'schema':
+      return [];
+    default:
+      return [check.column];
+  }
+}
 
 /** A named list of checks. */
 export const qualitySuiteSchema = z.object({
@@ -172,112 +239,3 @@ export const qualitySuiteSchema = z.object({
 });
 /** A named list of checks, as data. */
 export type QualitySuite = z.infer<typeof qualitySuiteSchema>;
-
-/** The notebook's form: a minimum score and how much failing it matters. */
-export interface ScoreOptions {
-  threshold?: number;
-  severity?: Severity;
-  warn?: never;
-  error?: never;
-  samples?: number;
-}
-/** The levels' form: thresholds on failing rows, e.g. `{ warn: '> 0', error: '> 1%' }`. */
-export interface LevelOptions {
-  warn?: string;
-  error?: string;
-  threshold?: never;
-  severity?: never;
-  samples?: number;
-}
-/** Options every check builder takes: one form or the other. */
-export type Common = ScoreOptions | LevelOptions;
-
-/** A check's form fields, whichever form. */
-interface FormFields {
-  threshold?: number;
-  severity?: Severity;
-  warn?: string;
-  error?: string;
-  samples?: number;
-}
-
-/** The form fields of a check: the levels as given, or the notebook's with `threshold` defaulting. */
-function form(options: Common, threshold: number): FormFields {
-  const { warn, error, samples, threshold: given, severity } = options as FormFields;
-  const extra = samples === undefined ? {} : { samples };
-  if (warn === undefined && error === undefined)
-    return { threshold: given ?? threshold, severity: severity ?? 'error', ...extra };
-  // `threshold`/`severity` are kept when given too, so the definition refuses the mix.
-  return {
-    ...(warn !== undefined ? { warn } : {}),
-    ...(error !== undefined ? { error } : {}),
-    ...(given !== undefined ? { threshold: given } : {}),
-    ...(severity !== undefined ? { severity } : {}),
-    ...extra,
-  };
-}
-
-/** The seed's `add_completeness_check` (default threshold 0.95). */
-export function completenessCheck(column: string, options: Common = {}) {
-  return {
-    name: `Completeness: ${column}`,
-    type: 'completeness',
-    kind: 'completeness',
-    column,
-    ...form(options, 0.95),
-  } satisfies QualityCheck;
-}
-
-/** The seed's `add_uniqueness_check` (default threshold 1.0). */
-export function uniquenessCheck(column: string, options: Common = {}) {
-  return {
-    name: `Uniqueness: ${column}`,
-    type: 'uniqueness',
-    kind: 'uniqueness',
-    column,
-    ...form(options, 1.0),
-  } satisfies QualityCheck;
-}
-
-/** The seed's `add_range_check` (default threshold 0.99), named `Range: col [min, max]` as it is. */
-export function rangeCheck(column: string, min: number, max: number, options: Common = {}) {
-  return {
-    name: `Range: ${column} [${min}, ${max}]`,
-    type: 'validity',
-    kind: 'range',
-    column,
-    min,
-    max,
-    ...form(options, 0.99),
-  } satisfies QualityCheck;
-}
-
-/** A custom check as the seed's `add_custom_check` builds them (default type validity, threshold 0.95). */
-export function acceptedValuesCheck(
-  name: string,
-  column: string,
-  values: (string | number)[],
-  options: Common & { type?: QualityCheckType } = {},
-) {
-  const { type = 'validity' } = options;
-  return {
-    name,
-    type,
-    kind: 'accepted_values',
-    column,
-    values,
-    ...form(options, 0.95),
-  } satisfies QualityCheck;
-}
-
-/** A custom `(df[col] <op> value).mean()` check (default type validity, threshold 0.95). */
-export function compareCheck(
-  name: string,
-  column: string,
-  op: CompareOp,
-  value: number,
-  options: Common & { type?: QualityCheckType } = {},
-) {
-  const { type = 'validity' } = options;
-  return { name, type, kind: 'compare', column, op, value, ...form(options, 0.95) } satisfies QualityCheck;
-}

@@ -2,7 +2,8 @@ import type { RowBatch } from '../lake/csv.ts';
 import { isNull } from '../pandas/pandas-text.ts';
 import { TextSet } from '../pandas/text-set.ts';
 import { type NumericColumns, type Sample, Samples } from './batch-values.ts';
-import type { CompareOp, QualityCheck } from './checks.ts';
+import type { CompareOp, RowCheck } from './checks.ts';
+import { compositeUniqueness, createRowEvaluator, type RowCheckContext } from './row-evaluators.ts';
 
 /**
  * What a check measured: hits per row, with the first failing rows (at most the check's sample limit),
@@ -18,14 +19,25 @@ export interface Evaluator {
   outcome(rows: number, numbers: NumericColumns): Outcome;
 }
 
-/** The evaluator for `check`, reading column `index`, keeping up to `samples` failing rows. */
-export function createEvaluator(check: QualityCheck, index: number, samples: number): Evaluator {
+/**
+ * The evaluator for a row check, reading the columns at `indexOf(column)` (all present: the caller
+ * checked), keeping up to `samples` failing rows.
+ */
+export function createEvaluator(
+  check: RowCheck,
+  indexOf: (column: string) => number,
+  samples: number,
+  context: RowCheckContext = {},
+): Evaluator {
   const sampling = () => new Samples(check.column, samples);
+  const index = indexOf(check.column);
   switch (check.kind) {
     case 'completeness':
       return completeness(index, sampling());
     case 'uniqueness':
-      return uniqueness(index, sampling(), sampling());
+      return check.columns
+        ? compositeUniqueness(check.columns, check.columns.map(indexOf), samples)
+        : uniqueness(index, sampling(), sampling());
     case 'range': {
       const { min, max } = check;
       return counting(
@@ -47,6 +59,8 @@ export function createEvaluator(check: QualityCheck, index: number, samples: num
       return compare(index, check.op, check.value, sampling, samples);
     case 'accepted_values':
       return acceptedValues(index, check.values, sampling(), sampling());
+    default:
+      return createRowEvaluator(check, indexOf, samples, context);
   }
 }
 

@@ -1,14 +1,17 @@
 import { numpyMean, numpyRound, pythonRound } from '../pandas/numeric.ts';
 import type { Sample } from './batch-values.ts';
 import {
+  type DatasetCheck,
   hasLevels,
+  isDatasetCheck,
   type QualityCheck,
   type QualityCheckType,
-  reaches,
+  type RowCheck,
   type Severity,
-  thresholdSchema,
 } from './checks.ts';
+import type { DatasetOutcome } from './dataset-checks.ts';
 import type { Outcome } from './evaluators.ts';
+import { reaches, thresholdSchema } from './thresholds.ts';
 
 /** How a check ended: `error` fails the quality gate, `warn` is reported, `pass` is neither. */
 export type CheckOutcome = 'pass' | 'warn' | 'error';
@@ -17,7 +20,10 @@ export type CheckOutcome = 'pass' | 'warn' | 'error';
 export interface CheckResult {
   check_name: string;
   check_type: QualityCheckType;
-  column: string;
+  /** The column(s) read, comma-separated; null for a dataset check on no column (row count, schema). */
+  column: string | null;
+  /** An `error` of this check fails the run, not only its quality gate. */
+  blocking: boolean;
   /** Rounded to 4 places; 0 for an ERROR. */
   score: number;
   /** The notebook's form as declared: minimum score (null for a check with warn/error thresholds). */
@@ -69,6 +75,8 @@ export interface QualityReport {
   passed: boolean;
   /** Names of the checks that ended `warn`. */
   warnings: string[];
+  /** Names of the blocking checks that ended `error`: the run fails. */
+  blocked: string[];
   check_results: CheckResult[];
 }
 
@@ -87,10 +95,14 @@ export type ReportHeader = Pick<
 export function buildReport(
   header: ReportHeader,
   checks: readonly QualityCheck[],
-  outcomes: readonly Outcome[],
+  outcomes: readonly (Outcome | DatasetOutcome)[],
   rows: number,
 ): QualityReport {
-  const results = checks.map((check, i) => checkResult(check, outcomes[i] as Outcome, rows));
+  const results = checks.map((check, i) =>
+    isDatasetCheck(check)
+      ? datasetResult(check, outcomes[i] as DatasetOutcome)
+      : checkResult(check, outcomes[i] as Outcome, rows),
+  );
   const overall = numpyRound(numpyMean(results.map((result) => result.score)), 4);
   return {
     ...header,
@@ -99,16 +111,58 @@ export function buildReport(
     overall_score: Number.isNaN(overall) ? null : overall,
     passed: results.every((result) => result.outcome !== 'error'),
     warnings: results.filter((result) => result.outcome === 'warn').map((result) => result.check_name),
+    blocked: results
+      .filter((result) => result.blocking && result.outcome === 'error')
+      .map((result) => result.check_name),
     check_results: results,
   };
 }
 
-function checkResult(check: QualityCheck, outcome: Outcome, rows: number): CheckResult {
+/**
+ * A dataset check's line: it scores 1 unless it ended `error` (0); its levels are shown as declared
+ * (a row count's bounds in words, as its `detail`).
+ */
+function datasetResult(check: DatasetCheck, outcome: DatasetOutcome): CheckResult {
+  const text = (value: string | readonly string[] | undefined) =>
+    value === undefined ? null : typeof value === 'string' ? value : value.join(', ');
+  const common = {
+    check_name: check.name,
+    check_type: check.type,
+    column: 'column' in check ? check.column : null,
+    blocking: check.blocking === true,
+    threshold: null,
+    severity: check.kind === 'row_count' ? (check.severity ?? 'error') : null,
+    warn: check.kind === 'row_count' ? null : text(check.warn),
+    error: check.kind === 'row_count' ? null : text(check.error),
+    failing_rows: null,
+    samples: [],
+  };
+  if ('error' in outcome) {
+    return {
+      ...common,
+      score: 0,
+      status: `ERROR: ${outcome.error}`,
+      outcome: 'error',
+      observed: { failing_rows: null, fraction: null, value: null, detail: outcome.error },
+    };
+  }
+  const status = { pass: 'PASS', warn: 'WARN', error: 'FAIL' }[outcome.outcome];
+  return {
+    ...common,
+    score: outcome.outcome === 'error' ? 0 : 1,
+    status,
+    outcome: outcome.outcome,
+    observed: { failing_rows: null, fraction: null, value: outcome.value, detail: outcome.detail },
+  };
+}
+
+function checkResult(check: RowCheck, outcome: Outcome, rows: number): CheckResult {
   const levels = hasLevels(check);
   const common = {
     check_name: check.name,
     check_type: check.type,
     column: check.column,
+    blocking: check.blocking === true,
     threshold: check.threshold ?? null,
     severity: check.severity ?? null,
     warn: check.warn ?? null,

@@ -23,6 +23,7 @@ export function qualityProcessor({ lake, queues }: WorkerDeps): StepProcessor<'q
       const { report, reportRef } = await runQualityChecks({
         lake,
         pipeline,
+        definition: job.pipeline,
         runId,
         date,
         suite,
@@ -39,6 +40,7 @@ export function qualityProcessor({ lake, queues }: WorkerDeps): StepProcessor<'q
         overallScore: report.overall_score,
         failedChecks: failed,
         warnings: report.warnings,
+        blocked: report.blocked,
         checks: report.check_results.map((result) => ({
           name: result.check_name,
           outcome: result.outcome,
