@@ -15,6 +15,7 @@ import { createShutdown, type ShutdownStep } from '../workers/shutdown.ts';
 import { assertSafeBinding, credentialsOf, requireAuth } from './auth.ts';
 import { createBullBoardRouter } from './bull-board.ts';
 import { type BoardMetrics, createBoardMetrics } from './metrics.ts';
+import { createReportPages } from './report-pages.ts';
 import { RunStore } from './run-store.ts';
 import { createRunsApi } from './runs-api.ts';
 
@@ -139,6 +140,10 @@ export async function createBoardServer(config: Config, deps: BoardDeps = {}): P
       }
     });
     app.use('/api', createRunsApi(runs, registry, logger));
+    app.use(
+      '/runs',
+      createReportPages({ store: runs, lake, pipelines: registry.names, logger, boardPath: BOARD_PATH }),
+    );
     app.use(
       BOARD_PATH,
       createBullBoardRouter(queues, {
