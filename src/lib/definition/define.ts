@@ -85,18 +85,8 @@ export function definePipeline<const S extends Sources, D extends Record<string,
     ]);
   }
   const { plan, problems: planProblems } = planTransform(spec.sources, chain);
-  const suites: Record<string, Suite> = {};
   const declared = typeof spec.quality === 'function' ? spec.quality(qualityContext<D>()) : {};
-  for (const [name, suite] of Object.entries(declared ?? {})) {
-    const checks: QualityCheck[] = Array.isArray(suite?.checks) ? [...suite.checks] : [];
-    // Frozen copies: a caller that adjusts a check must not change it for every later run.
-    suites[name] = Object.freeze({
-      name,
-      dataset: suite?.dataset,
-      checks: Object.freeze(checks.map((check) => Object.freeze(copyCheck(check)))) as QualityCheck[],
-      ...(suite?.description ? { description: suite.description } : {}),
-    });
-  }
+  const suites = freezeSuites(declared ?? {});
   problems.push(...planProblems, ...suiteProblems(plan, spec.sources, suites));
   if (problems.length > 0) throw definitionError(label, problems);
   return Object.freeze({
@@ -109,6 +99,43 @@ export function definePipeline<const S extends Sources, D extends Record<string,
     defaultSuite: Object.keys(suites)[0],
     [DEFINITION]: true,
   });
+}
+
+/** Suites as the product keeps them: frozen copies, so a caller that adjusts a check does not change it for every later run. */
+function freezeSuites(declared: Record<string, SuiteSpec>): Record<string, Suite> {
+  const suites: Record<string, Suite> = {};
+  for (const [name, suite] of Object.entries(declared)) {
+    const checks: QualityCheck[] = Array.isArray(suite?.checks) ? [...suite.checks] : [];
+    suites[name] = Object.freeze({
+      name,
+      dataset: suite?.dataset,
+      checks: Object.freeze(checks.map((check) => Object.freeze(copyCheck(check)))) as QualityCheck[],
+      ...(suite?.description ? { description: suite.description } : {}),
+    });
+  }
+  return suites;
+}
+
+/**
+ * The definition with more suites (from a `quality.yaml` beside it), validated as the definition's own.
+ * The default suite stays the definition's first (else the first added).
+ * @throws ConfigError `DEFINITION_INVALID` naming the pipeline, `from` and each problem
+ */
+export function addSuites(
+  definition: PipelineDefinition,
+  declared: Record<string, SuiteSpec>,
+  from: string,
+): PipelineDefinition {
+  const added = freezeSuites(declared);
+  const problems = Object.keys(added)
+    .filter((name) => name in definition.suites)
+    .map((name) => `${from}: quality suite ${name} is also declared in the definition`);
+  problems.push(
+    ...suiteProblems(definition.plan, definition.sources, added).map((problem) => `${from}: ${problem}`),
+  );
+  if (problems.length > 0) throw definitionError(definition.name, problems);
+  const suites = { ...definition.suites, ...added };
+  return Object.freeze({ ...definition, suites, defaultSuite: Object.keys(suites)[0], [DEFINITION]: true });
 }
 
 /** A deep copy of a check; a custom check's function is kept as it is (functions cannot be cloned). */

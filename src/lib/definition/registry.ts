@@ -3,7 +3,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, errorMessage, InputError, PipelineError } from '../errors.ts';
-import { isPipelineDefinition, type PipelineDefinition } from './define.ts';
+import { addSuites, isPipelineDefinition, type PipelineDefinition } from './define.ts';
+import { QUALITY_FILE, readYamlSuites } from './yaml-suites.ts';
 
 /** The pipelines a process loaded, by name. */
 export class PipelineRegistry {
@@ -61,7 +62,8 @@ const ENTRY_FILES = ['pipeline.js', 'pipeline.mjs', 'pipeline.ts', 'pipeline.mts
 
 /**
  * Loads every pipeline under `dir`: each subdirectory `<name>/` holds `pipeline.ts` (or `.js`) whose
- * default export is a `definePipeline(…)`, named as its directory. Directories starting with `.` or
+ * default export is a `definePipeline(…)`, named as its directory, and may hold a `quality.yaml` whose
+ * suites are added to it. Directories starting with `.` or
  * `_` are skipped. Definitions are validated as they load.
  * @throws ConfigError `PIPELINES_DIR_MISSING`, or `DEFINITION_INVALID` naming the file and the problem
  */
@@ -86,9 +88,32 @@ export async function loadPipelines(dir: string): Promise<PipelineRegistry> {
       existsSync(candidate),
     );
     if (!file) continue;
-    pipelines.push(await loadPipelineFile(file, entry.name));
+    const pipeline = await loadPipelineFile(file, entry.name);
+    const yaml = path.join(root, entry.name, QUALITY_FILE);
+    pipelines.push(existsSync(yaml) ? await withYamlSuites(pipeline, yaml) : pipeline);
   }
   return new PipelineRegistry(pipelines, root);
+}
+
+/**
+ * Adds the suites of a `quality.yaml` to a loaded pipeline.
+ * @throws ConfigError `DEFINITION_INVALID` naming the file and each problem
+ */
+export async function withYamlSuites(
+  pipeline: PipelineDefinition,
+  file: string,
+): Promise<PipelineDefinition> {
+  const shown = path.relative(process.cwd(), file) || file;
+  let suites: Awaited<ReturnType<typeof readYamlSuites>>;
+  try {
+    suites = await readYamlSuites(file);
+  } catch (error) {
+    throw new ConfigError(`${shown}: ${errorMessage(error).replace(`${file}: `, '')}`, {
+      code: 'DEFINITION_INVALID',
+      cause: error,
+    });
+  }
+  return addSuites(pipeline, suites, shown);
 }
 
 /**

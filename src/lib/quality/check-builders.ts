@@ -233,7 +233,14 @@ export function rowCountCheck(
 ): DatasetCheck {
   const { min, max, severity } = bounds;
   return {
-    ...named(bounds, `Row count [${min ?? ''}, ${max ?? ''}]`),
+    ...named(
+      bounds,
+      min === undefined
+        ? `Row count <= ${max}`
+        : max === undefined
+          ? `Row count >= ${min}`
+          : `Row count [${min}, ${max}]`,
+    ),
     type: 'completeness',
     kind: 'row_count',
     ...(min !== undefined ? { min } : {}),

@@ -55,7 +55,7 @@ export function evaluateDatasetCheck(check: DatasetCheck, facts: DatasetFacts): 
       return {
         outcome: reached(check.error) ? 'error' : reached(check.warn) ? 'warn' : 'pass',
         value: round2(change),
-        detail: `${facts.rows} rows against a mean of ${round2(mean)} over ${earlier.length} runs (${dates}): ${change >= 0 ? '+' : ''}${round2(change)}%`,
+        detail: `${facts.rows} rows against a mean of ${round2(mean)} over ${earlier.length} ${earlier.length === 1 ? 'run' : 'runs'} (${dates}): ${change >= 0 ? '+' : ''}${round2(change)}%`,
       };
     }
     case 'freshness': {
