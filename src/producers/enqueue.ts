@@ -52,9 +52,9 @@ async function main(): Promise<number> {
       }
     }
     if (request.wait) {
-      follower = await RunFollower.open(producer, ({ runId, step, event, detail }) =>
+      follower = await RunFollower.open(producer, ({ runId, step, event, detail, warnings }) =>
         console.log(
-          `${event === 'completed' ? 'ok  ' : 'FAIL'} ${runId} ${step}${detail ? `: ${detail}` : ''}`,
+          `${event === 'completed' ? 'ok  ' : 'FAIL'} ${runId} ${step}${detail ? `: ${detail}` : ''}${warnings ? `; warnings: ${warnings.join(', ')}` : ''}`,
         ),
       );
     }

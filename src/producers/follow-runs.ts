@@ -30,6 +30,11 @@ export interface StepEvent {
   waitMs: number | null;
   /** Time a worker worked on it, `finishedOn - processedOn`; `null` when it never started. */
   workMs: number | null;
+  /**
+   * For a completed quality step, the checks that ended `warn` (the run stays `success`, so the
+   * progress line says so); absent otherwise.
+   */
+  warnings?: string[];
 }
 
 /** `wait 0.12s, work 1.30s` (a part unknown is left out); empty when both are unknown. */
@@ -43,6 +48,14 @@ export function formatStepTimes(times: Pick<StepEvent, 'waitMs' | 'workMs'>): st
 /** Milliseconds as seconds with two decimals: `1.30s`. */
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)}s`;
+}
+
+/** The warnings of a quality step's result (results of older releases have none). */
+function warningsOf(result: unknown): string[] | undefined {
+  const warnings = (result as { warnings?: unknown } | null | undefined)?.warnings;
+  return Array.isArray(warnings)
+    ? warnings.filter((name): name is string => typeof name === 'string')
+    : undefined;
 }
 
 /**
@@ -150,10 +163,23 @@ export class RunFollower {
     }
     const step = source !== undefined ? `ingest-${source}` : queue;
     this.handling = this.handling.then(async () => {
-      const times = await this.timesOf(runId, queue, jobId).catch(() => ({ waitMs: null, workMs: null }));
+      const info: Pick<StepEvent, 'waitMs' | 'workMs' | 'warnings'> = await this.timesOf(
+        runId,
+        queue,
+        jobId,
+      ).catch(() => ({ waitMs: null, workMs: null }));
+      // A failed step has no result, so no warnings; only its reason is shown.
+      const { warnings, ...times } = info;
       const detail = event === 'failed' ? reason : formatStepTimes(times);
       try {
-        onStep({ runId, step, event, ...(detail ? { detail } : {}), ...times });
+        onStep({
+          runId,
+          step,
+          event,
+          ...(detail ? { detail } : {}),
+          ...times,
+          ...(warnings && event === 'completed' ? { warnings } : {}),
+        });
       } finally {
         if (queue === 'quality') await this.settle(runId, reason);
       }
@@ -165,10 +191,11 @@ export class RunFollower {
     runId: string,
     queue: QueueName,
     jobId: string,
-  ): Promise<Pick<StepEvent, 'waitMs' | 'workMs'>> {
+  ): Promise<Pick<StepEvent, 'waitMs' | 'workMs' | 'warnings'>> {
     const { queues } = this.producer;
     const [job, root] = await Promise.all([Job.fromId(queues[queue], jobId), readRootJob(queues, runId)]);
     if (!job) return { waitMs: null, workMs: null };
+    const warnings = queue === 'quality' ? warningsOf(job.returnvalue) : undefined;
     const plan = root ? planSteps(root.data) : [];
     const self = plan.find((candidate) => candidate.jobId === jobId);
     const before = self ? prerequisitesOf(self, plan) : [];
@@ -185,6 +212,7 @@ export class RunFollower {
     return {
       waitMs: started && readyAt ? Math.max(0, started - readyAt) : null,
       workMs: started && job.finishedOn ? Math.max(0, job.finishedOn - started) : null,
+      ...(warnings && warnings.length > 0 ? { warnings } : {}),
     };
   }
 

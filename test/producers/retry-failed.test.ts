@@ -52,6 +52,7 @@ export default definePipeline({
 `;
 
 const silent = pino({ level: 'silent' });
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 let dir: PipelinesDir;
 let env: PipelineEnv;
 beforeAll(async () => {
@@ -111,6 +112,12 @@ describe('enqueue --retry-failed', () => {
       (match) => match[1] as string,
     );
     expect(reruns).toHaveLength(2);
+    // Each re-run's quality step line names the check that warned.
+    for (const runId of reruns) {
+      expect(lines).toContainEqual(
+        expect.stringMatching(new RegExp(`^ok {3}${runId} quality: wait .*; warnings: ${literal(warning)}$`)),
+      );
+    }
     const header = lines.find((line) => line.startsWith('run ')) as string;
     expect(header).toMatch(/^run\s+status\s+dataset rows\s+quality\s+warnings\s+duration/);
     for (const runId of reruns) {
