@@ -86,7 +86,7 @@ function asReport(document: unknown): QualityReport | null {
  * progress). An invalid run id is a 400, an unknown run a 404.
  */
 export function createReportPages(options: ReportPagesOptions): Router {
-  const { store, lake, logger, boardPath } = options;
+  const { store, lake, logger, boardPath, pipelines } = options;
   const base = options.basePath ?? '/runs';
   const links: ReportLinks & { board: string } = {
     runs: base,
@@ -95,40 +95,53 @@ export function createReportPages(options: ReportPagesOptions): Router {
   };
   const router = Router();
 
+  /** The runs page with no runs and why the filter was refused (400). */
+  const refuse = (res: Response, filter: RunsPageFilter, problem: string) =>
+    sendPage(
+      res,
+      400,
+      renderRunsPage({
+        runs: [],
+        total: 0,
+        offset: 0,
+        limit: RUNS_PAGE_SIZE,
+        filter,
+        links,
+        pipelines,
+        problem,
+      }),
+    );
+
   router.get('/', async (req, res) => {
     const parsed = pageQuerySchema.safeParse(req.query);
-    const text = (name: string) =>
-      typeof req.query[name] === 'string' ? (req.query[name] as string) : undefined;
     if (!parsed.success) {
       const problem = parsed.error.issues
         .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
         .join('; ');
-      // The form shows what was typed, so it can be corrected.
-      const filter = { pipeline: text('pipeline'), from: text('from'), to: text('to') } as RunsPageFilter;
-      const body = { runs: [], total: 0, offset: 0, limit: RUNS_PAGE_SIZE, filter, links };
-      sendPage(
-        res,
-        400,
-        renderRunsPage({ ...body, pipelines: options.pipelines, problem: `Invalid filter: ${problem}` }),
-      );
+      // The form shows the dates as typed, so they can be corrected.
+      const typed = (name: string) => (typeof req.query[name] === 'string' ? req.query[name] : undefined);
+      refuse(res, { from: typed('from'), to: typed('to') }, `Invalid filter: ${problem}.`);
       return;
     }
     const { offset = 0, ...given } = parsed.data;
     const filter = Object.fromEntries(
       Object.entries(given).filter(([, value]) => value !== undefined),
     ) as RunsPageFilter;
-    const common = { offset: 0, limit: RUNS_PAGE_SIZE, filter, links, pipelines: options.pipelines };
-    if (filter.pipeline !== undefined && !options.pipelines.includes(filter.pipeline)) {
-      const loaded = options.pipelines.join(', ') || 'none';
-      const problem = `Unknown pipeline ${filter.pipeline}; loaded pipelines: ${loaded}.`;
-      sendPage(res, 400, renderRunsPage({ ...common, runs: [], total: 0, problem }));
+    if (filter.pipeline !== undefined && !pipelines.includes(filter.pipeline)) {
+      refuse(
+        res,
+        filter,
+        `Unknown pipeline ${filter.pipeline}; loaded pipelines: ${pipelines.join(', ') || 'none'}.`,
+      );
       return;
     }
+    // The run API's listing (same order and filters), then only the shown page's runs read in full.
     const listed = await store.runs(filter);
-    const shown = await Promise.all(
+    const runs = await Promise.all(
       listed.slice(offset, offset + RUNS_PAGE_SIZE).map((run) => store.view(run)),
     );
-    sendPage(res, 200, renderRunsPage({ ...common, offset, runs: shown, total: listed.length }));
+    const page = { runs, total: listed.length, offset, limit: RUNS_PAGE_SIZE, filter, links, pipelines };
+    sendPage(res, 200, renderRunsPage(page));
   });
 
   router.get('/:runId', async (req, res) => {

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { jobIds } from '../../src/lib/pipeline/lifecycle.ts';
+import { enqueueRuns, openProducer } from '../../src/lib/pipeline/producer.ts';
 import { writeRunRecord } from '../../src/lib/pipeline/run-record.ts';
 import { writeRunReportHtml } from '../../src/lib/quality/report-html-write.ts';
+import { generatedRun } from '../helpers/pipeline-env.ts';
 import { DATASET, PIPELINE, SCRIPT_VALUE, sampleRecord, writeRuns } from '../helpers/run-reports.ts';
 import { type BoardEnv, startBoard } from './board-env.ts';
 
@@ -138,5 +140,27 @@ describe('run report pages on the board', () => {
     const missing = await env.request(`/runs/${runIdOf('2023-01-01')}`);
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain(`No run ${runIdOf('2023-01-01')}`);
+  });
+
+  // Last: the other tests count the ended runs only.
+  it('lists a run in progress and renders its page with its steps so far', async () => {
+    // No worker serves this board's prefix: the run stays queued.
+    const producer = await openProducer(env.config);
+    try {
+      await enqueueRuns(producer, [generatedRun('2024-01-25')]);
+    } finally {
+      await producer.close();
+    }
+    const running = runIdOf('2024-01-25');
+    expect(listed(await (await env.request('/runs?status=running')).text())).toEqual([running]);
+    expect(listed(await (await env.request('/runs')).text())[0]).toBe(running);
+    const response = await env.request(`/runs/${running}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-report-source')).toBe('rendered');
+    const page = await response.text();
+    expect(page).toContain('<span class="badge badge-running">running</span>');
+    expect(page).toContain('The run is in progress: its checks have not run yet.');
+    expect(page).toContain(`<a href="/board/queue/quality/${jobIds.quality(running)}">`);
+    expect(page.match(/<span class="badge badge-waiting">waiting<\/span>/g)).toHaveLength(3);
   });
 });

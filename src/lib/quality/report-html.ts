@@ -55,7 +55,9 @@ export function renderRunReport(input: RunReportInput): string {
     : html`<section id="quality"><h2>Quality</h2><p class="muted">${
         record.suite === null
           ? 'This pipeline has no quality suite: nothing was checked.'
-          : 'No quality report: the quality step did not run, or its report is gone.'
+          : record.status === 'running'
+            ? 'The run is in progress: its checks have not run yet.'
+            : 'No quality report: the quality step did not run, or its report is gone.'
       }</p></section>`;
   return page(
     `${title} (lakeflow run report)`,
