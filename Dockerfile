@@ -11,6 +11,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY pipelines ./pipelines
+COPY scripts/copy-pipeline-files.mjs ./scripts/
 # dist/pipelines exists even before any pipeline is defined: PIPELINES_DIR points there.
 RUN npm run build && mkdir -p dist/pipelines
 

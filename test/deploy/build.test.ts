@@ -25,6 +25,10 @@ beforeAll(async () => {
     ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', path.join(app, 'dist')],
     { cwd: ROOT },
   );
+  // As `npm run build` does: the pipelines' quality.yaml files beside the compiled definitions.
+  await promisify(execFile)(process.execPath, ['scripts/copy-pipeline-files.mjs', path.join(app, 'dist')], {
+    cwd: ROOT,
+  });
   await mkdir(path.join(app, 'dist/pipelines'), { recursive: true }); // as the Dockerfile does
 }, 180_000);
 afterAll(async () => {
@@ -53,6 +57,11 @@ async function run(argv: string[], env: Record<string, string> = {}) {
 }
 
 describe('the build the image runs', () => {
+  it("holds each pipeline's quality.yaml beside its compiled definition", async () => {
+    const copied = await readFile(path.join(app, 'dist/pipelines/sales_etl/quality.yaml'), 'utf8');
+    expect(copied).toBe(await readFile(path.join(ROOT, 'pipelines/sales_etl/quality.yaml'), 'utf8'));
+  });
+
   it('has every entry point the Dockerfile and docker-compose.yml name, and they start', async () => {
     const { cmd, healthcheck } = await imageCommands();
     expect(await run([...cmd, '--help'])).toMatchObject({ code: 0, output: expect.stringMatching(/^Usage/) });

@@ -181,6 +181,11 @@ describe('Dockerfile', () => {
     const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    expect(pkg.scripts.build).toMatch(/tsc -p tsconfig\.build\.json$/);
+    expect(pkg.scripts.build).toMatch(
+      /tsc -p tsconfig\.build\.json && exec node scripts\/copy-pipeline-files\.mjs dist$/,
+    );
+    // The build stage has the script `npm run build` runs after tsc.
+    const dockerfile = await readFile(path.join(ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^COPY scripts\/copy-pipeline-files\.mjs \.\/scripts\/$/m);
   });
 });

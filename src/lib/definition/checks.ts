@@ -5,7 +5,7 @@ import type { Source } from './sources.ts';
 
 /** What a definition's names may be: lower-case letters, digits and `_`, starting with a letter. */
 export const NAME = /^[a-z][a-z0-9_]{0,63}$/;
-const FORMATS = ['csv', 'json', 'ndjson'];
+const FORMATS = ['csv', 'json', 'ndjson', 'parquet'];
 
 /** Whether a column may hold numbers (a function's result is known only when it runs). */
 export const maybeNumeric = (column: PlanColumn): boolean =>
