@@ -70,6 +70,7 @@ describe('ingestSource', () => {
       metaKey: META,
       columns: TX_HEADER.split(','),
       warnings: [],
+      quarantine: null,
     });
     expect(bytes.toString('utf8').startsWith(`${TX_HEADER}\nTXN20240115000000,`)).toBe(true);
     expect(bytes.toString('utf8').split('\n')).toHaveLength(5002); // header, rows, the final LF

@@ -1,11 +1,11 @@
 import type { Plan, PlanColumn } from '../engine/plan.ts';
 import { type QualityCheck, qualityCheckSchema } from '../quality/checks.ts';
 import { COLUMN_TYPES, isNumericType } from './schema.ts';
-import type { Source } from './sources.ts';
+import { quarantineProblems, type Source } from './sources.ts';
 
 /** What a definition's names may be: lower-case letters, digits and `_`, starting with a letter. */
 export const NAME = /^[a-z][a-z0-9_]{0,63}$/;
-const FORMATS = ['csv', 'json', 'ndjson', 'parquet'];
+const FORMATS = ['csv', 'json', 'ndjson'];
 
 /** Whether a column may hold numbers (a function's result is known only when it runs). */
 export const maybeNumeric = (column: PlanColumn): boolean =>
@@ -81,6 +81,7 @@ export function sourceProblems(name: string, source: Source): string[] {
   for (const column of source.required ?? []) {
     if (!(column in schema)) problems.push(`${where}: required column ${column} is not in the schema`);
   }
+  for (const problem of quarantineProblems(source.quarantine)) problems.push(`${where}: ${problem}`);
   if (source.kind === 'fact') {
     const type = schema[source.eventTime];
     if (type === undefined)

@@ -7,6 +7,7 @@ import type { IngestResult, InputSpec } from '../pipeline/jobs.ts';
 import { sourceOf } from '../pipeline/resolve.ts';
 import { type InputTable, openInput, resolveFormat } from '../sources/file-reader.ts';
 import { generateTable } from './generate.ts';
+import { Quarantine, type QuarantineResult, quarantineLimit } from './quarantine.ts';
 import { SchemaValidator, type ValidationSummary } from './validate.ts';
 
 export interface IngestOptions {
@@ -19,7 +20,7 @@ export interface IngestOptions {
   input: InputSpec;
   /** Aborts between batches; the landing object then stays as it was. */
   signal?: AbortSignal;
-  /** Called after each batch with the rows landed so far. */
+  /** Called after each batch with the input rows read so far (landed, or quarantined). */
   onProgress?: (rowsSoFar: number) => void;
 }
 
@@ -37,6 +38,11 @@ export interface LandingMetadata {
   bytes: number;
   input: InputSpec;
   validation: ValidationSummary;
+  /**
+   * Only when the source declares a quarantine: the rows set aside (0 when none), per rule, and the
+   * quarantine object (null when none was written).
+   */
+  quarantine?: { key: string | null; rows: number; byRule: Record<string, number> };
 }
 
 /**
@@ -46,18 +52,22 @@ export interface LandingMetadata {
  * (bad input, abort, storage) the writer is aborted, so no half-written object appears and an earlier
  * object for the date stays as it was. The metadata is written only once the object is in place; if
  * that write fails the job fails too, and its retry rewrites both.
- * @throws InputError for bad input (never retried), StorageError for the lake, the signal's reason
+ *
+ * A source that declares a quarantine lands its good rows and writes the rows that fail a per-row
+ * check to `<pipeline>/quarantine/<source>/date=…/<source>.csv` (see quarantine.ts); past its limit
+ * the run fails with neither object written.
+ * @throws InputError for bad input (never retried; `QUARANTINE_LIMIT` past a quarantine's limit),
+ * StorageError for the lake, the signal's reason
  */
 export async function ingestSource(options: IngestOptions): Promise<IngestResult> {
   const { lake, pipeline, runId, date, source, input, signal, onProgress } = options;
   assertIsoDate(date);
   signal?.throwIfAborted();
   const definition = sourceOf(pipeline, source);
+  const limit = quarantineLimit(source, definition);
   const table = await openTable(options, definition);
-  const validator = new SchemaValidator(source, definition, {
-    date,
-    location: input.kind === 'generate' ? {} : { key: input.kind === 'file' ? input.path : input.key },
-  });
+  const location = input.kind === 'generate' ? {} : { key: input.kind === 'file' ? input.path : input.key };
+  const validator = new SchemaValidator(source, definition, { date, location });
   try {
     // Before the writer opens, so a file with the wrong columns leaves no trace at all.
     validator.checkHeader(table.header);
@@ -68,22 +78,39 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
 
   const landingKey = lakeKeys.landing(pipeline.name, source, date);
   const writer = lake.openCsvWriter(landingKey, table.header, signal);
+  const quarantine =
+    limit === undefined
+      ? undefined
+      : new Quarantine({
+          lake,
+          key: lakeKeys.quarantine(pipeline.name, source, date),
+          header: table.header,
+          limit,
+          location: { source, ...location },
+          signal,
+        });
   let landing: ObjectRef;
   let validation: ValidationSummary;
+  let quarantined: QuarantineResult | null = null;
   try {
     let rows = 0;
     for await (const batch of table.batches) {
       signal?.throwIfAborted();
-      validator.checkRows(batch);
+      validator.checkRows(batch, quarantine);
       rows += batch.length;
+      const landed = quarantine ? await quarantine.landed(batch) : batch;
       // The rows are formatted before `write` returns; the wait is only the lake's backpressure.
-      await writer.write(batch);
+      await writer.write(landed);
       onProgress?.(rows);
     }
     validation = validator.finish();
+    // Both objects are complete here; the limit decides before either is put in place.
+    quarantine?.checkLimit(rows);
+    if (quarantine) quarantined = await quarantine.finish();
     landing = await writer.finish();
+    await quarantine?.clearStale();
   } catch (error) {
-    await writer.abort(error);
+    await Promise.all([writer.abort(error), quarantine?.abort(error)]);
     throw error;
   }
 
@@ -100,6 +127,15 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
     bytes: landing.bytes,
     input,
     validation,
+    ...(quarantine
+      ? {
+          quarantine: {
+            key: quarantined?.ref.key ?? null,
+            rows: quarantine.rows,
+            byRule: quarantined?.byRule ?? {},
+          },
+        }
+      : {}),
   };
   await lake.writeJson(metaKey, metadata);
   return {
@@ -109,7 +145,7 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
     metaKey,
     columns: table.header,
     warnings: validation.warnings,
-    quarantine: null,
+    quarantine: quarantined,
   };
 }
 

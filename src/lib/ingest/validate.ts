@@ -5,24 +5,31 @@ import type { CsvTable, RowBatch } from '../lake/csv.ts';
 import { assertIsoDate } from '../lake/keys.ts';
 import { keyText } from '../pandas/keys.ts';
 import { ParsedTimestamp, parseTimestampInto } from '../pandas/timestamps.ts';
-import {
-  formatDate,
-  isCanonicalTimestamp,
-  isNullText,
-  isPlainDecimal,
-  isShortInteger,
-  parseBoolean,
-  parseNumber,
-  parseTimestamp,
-} from '../sources/values.ts';
+import { formatDate, isCanonicalTimestamp, isNullText, parseTimestamp } from '../sources/values.ts';
+import { delimiterHint, isValid, shownText, zoneText } from './validate-text.ts';
 
-/** The seed's `_validate_schema` result. Validation errors throw, so a returned summary is always valid. */
+/**
+ * The seed's `_validate_schema` result. Validation errors throw, so a returned summary is always valid;
+ * `rowCount` counts the rows that passed (the input's, less those a quarantine took).
+ */
 export interface ValidationSummary {
   valid: boolean;
   errors: string[];
   warnings: string[];
   rowCount: number;
   columnCount: number;
+}
+
+/**
+ * Takes the rows that fail a per-row check instead of the run failing (a source's quarantine).
+ * Called only for a bad row, so checking good rows allocates nothing.
+ */
+export interface RowRejects {
+  /**
+   * `row` is at `index` in the batch being checked; `rule` names the check (`type:quantity:int`);
+   * `error` is what would have been thrown, its location naming the input's row and column.
+   */
+  reject(row: readonly string[], index: number, rule: string, error: InputError): void;
 }
 
 export interface ValidatorOptions {
@@ -32,15 +39,14 @@ export interface ValidatorOptions {
   location?: ErrorLocation;
 }
 
-const MAX_SHOWN = 80;
-const SUSPECT_DELIMITERS = [';', '\t', '|'];
-
 /** One schema column the validator checks, by its position in the input's header. */
 interface CheckedColumn {
   name: string;
   index: number;
   type: ColumnType;
   required: boolean;
+  /** The quarantine rule of a value that does not fit the type: `type:<column>:<type>`. */
+  rule: string;
 }
 
 /**
@@ -58,12 +64,21 @@ export class SchemaValidator {
   private keyIndices: number[] = [];
   private readonly seenKeys = new Set<string>();
   private columnCount = 0;
+  /** Input rows checked so far: the 1-based number of the row being checked. */
   private rowCount = 0;
+  private rejectedCount = 0;
+  /** Where bad rows go during {@link checkRows}; without, the first bad row throws. */
+  private rejects: RowRejects | undefined;
+  /** The problem of the row being checked, when it has one and goes to `rejects`. */
+  private problemRule = '';
+  private problemError: InputError | undefined;
   /** The UTC offset (minutes) of the first event time, `null` when it is naive; unset before it. */
   private zone: number | null | undefined;
   /** The row of the first event time, named when a later one has another zone. */
   private zoneRow = 0;
   private readonly parsed = new ParsedTimestamp();
+  private eventTimeRule = '';
+  private keyRule = '';
 
   private readonly requiredColumns: readonly string[];
 
@@ -106,66 +121,85 @@ export class SchemaValidator {
     this.columnCount = header.length;
     this.columns = header.flatMap((name, index) => {
       const type = schema[name];
-      return type ? [{ name, index, type, required: requiredColumns.includes(name) }] : [];
+      const required = requiredColumns.includes(name);
+      return type ? [{ name, index, type, required, rule: `type:${name}:${type}` }] : [];
     });
     this.nullCounts = this.columns.map(() => 0);
     const { eventTimeColumn } = this;
     this.eventTimeIndex = eventTimeColumn === undefined ? -1 : header.indexOf(eventTimeColumn);
+    this.eventTimeRule = `event_time:${eventTimeColumn}:date`;
     const key = this.definition.kind === 'dimension' ? this.definition.key : [];
+    this.keyRule = `duplicate_key:${key.join('+')}`;
     this.keyIndices = key.every((column) => header.includes(column))
       ? key.map((column) => header.indexOf(column))
       : [];
   }
 
   /**
-   * Checks a batch of rows (each as wide as the header).
+   * Checks a batch of rows (each as wide as the header). With `rejects`, a row that fails a per-row
+   * check (`INVALID_VALUE`, `OUT_OF_PARTITION`, `DUPLICATE_KEY`) goes there and the rest go on; the
+   * first failing check of a row decides, and a rejected row counts for nothing else (its nulls, its
+   * UTC offset, its key). `MIXED_TIMEZONES` is about the input, not a row: it always throws.
    * @throws InputError `INVALID_VALUE`, `OUT_OF_PARTITION`, `MIXED_TIMEZONES` (event times of a fact
    * that mix UTC offsets, or offsets and naive times) or `DUPLICATE_KEY`, naming the 1-based data row,
    * the column and the offending text
    */
-  checkRows(rows: RowBatch): void {
+  checkRows(rows: RowBatch, rejects?: RowRejects): void {
     if (this.columnCount === 0)
       throw new Error('SchemaValidator: checkHeader() must come before checkRows()');
-    for (const row of rows) {
+    this.rejects = rejects;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as string[];
       this.rowCount += 1;
-      for (let c = 0; c < this.columns.length; c++) {
-        const column = this.columns[c] as CheckedColumn;
-        const text = row[column.index];
-        if (isNullText(text)) {
-          (this.nullCounts[c] as number) += 1;
-          continue;
-        }
-        if (!isValid(column.type, text as string)) {
-          this.fail(
-            'INVALID_VALUE',
-            `invalid ${column.type} value ${shownText(text as string)}`,
-            column.name,
-          );
-        }
-      }
-      if (this.eventTimeIndex >= 0) this.checkEventTime(row[this.eventTimeIndex]);
-      if (this.keyIndices.length > 0) this.checkKey(row as string[]);
+      if (this.checkRow(row)) continue;
+      this.rejectedCount += 1;
+      (rejects as RowRejects).reject(row, i, this.problemRule, this.problemError as InputError);
+      this.problemError = undefined;
     }
   }
 
-  private checkEventTime(text: string | undefined): void {
+  /** Whether the row passes; `false` only with `rejects` (else a problem throws). */
+  private checkRow(row: string[]): boolean {
+    const { columns, nullCounts } = this;
+    for (let c = 0; c < columns.length; c++) {
+      const column = columns[c] as CheckedColumn;
+      const text = row[column.index];
+      if (isNullText(text)) {
+        (nullCounts[c] as number) += 1;
+        continue;
+      }
+      if (!isValid(column.type, text as string)) {
+        const message = `invalid ${column.type} value ${shownText(text as string)}`;
+        return this.problem(this.error('INVALID_VALUE', message, column.name), column.rule, row, c);
+      }
+    }
+    if (this.eventTimeIndex >= 0) return this.checkEventTime(row);
+    if (this.keyIndices.length > 0) return this.checkKey(row);
+    return true;
+  }
+
+  private checkEventTime(row: string[]): boolean {
+    const text = row[this.eventTimeIndex];
     // `YYYY-MM-DD HH:MM:SS` is naive and on the date it starts with; only other spellings need the
     // full parsers.
     if (text !== undefined && isCanonicalTimestamp(text) && text.startsWith(this.options.date)) {
       if (this.zone !== null) this.checkZone(null, text);
-      return;
+      return true;
     }
     const time = parseTimestamp(text);
     // A null time is counted (and warned about) as a null; only a real time can be on the wrong day.
-    if (time === null || Number.isNaN(time)) return;
-    if (parseTimestampInto(text as string, this.parsed))
-      this.checkZone(this.parsed.offset ?? null, text as string);
-    if (formatDate(time) === this.options.date) return;
-    this.fail(
-      'OUT_OF_PARTITION',
-      `event time ${shownText(text as string)} is not on the run's date ${this.options.date}`,
-      this.eventTimeColumn as string,
-    );
+    if (time === null || Number.isNaN(time)) return true;
+    const zone = parseTimestampInto(text as string, this.parsed) ? (this.parsed.offset ?? null) : undefined;
+    // Another zone than the first fails before the date is looked at, as it always has; the first
+    // zone is taken only from a row on the date, so a quarantined row does not set it.
+    if (zone !== undefined && this.zone !== undefined) this.checkZone(zone, text as string);
+    if (formatDate(time) !== this.options.date) {
+      const message = `event time ${shownText(text as string)} is not on the run's date ${this.options.date}`;
+      const error = this.error('OUT_OF_PARTITION', message, this.eventTimeColumn as string);
+      return this.problem(error, this.eventTimeRule, row, this.columns.length);
+    }
+    if (zone !== undefined && this.zone === undefined) this.checkZone(zone, text as string);
+    return true;
   }
 
   /**
@@ -179,31 +213,45 @@ export class SchemaValidator {
       return;
     }
     if (zone === this.zone) return;
-    this.fail(
+    throw this.error(
       'MIXED_TIMEZONES',
       `event time ${shownText(text)} is ${zoneText(zone)}, but the first (row ${this.zoneRow}) is ${zoneText(this.zone)}: the event times of one input must share one UTC offset, or all be naive (pandas cannot derive dates from mixed offsets)`,
       this.eventTimeColumn as string,
     );
   }
 
-  private checkKey(row: readonly string[]): void {
+  private checkKey(row: string[]): boolean {
     const columns = this.keyIndices;
     // Null keys are reported by the null count; they cannot collide with a real key.
-    if (columns.length === 1 && isNullText(row[columns[0] as number])) return;
+    if (columns.length === 1 && isNullText(row[columns[0] as number])) return true;
     const key = keyText(row, columns);
     if (this.seenKeys.has(key)) {
       const shown = columns.length === 1 ? key : key.replaceAll('\u001f', ', ');
-      this.fail(
-        'DUPLICATE_KEY',
-        `duplicate key ${shownText(shown)}`,
-        (this.definition.kind === 'dimension' ? this.definition.key : []).join(', '),
-      );
+      const column = (this.definition.kind === 'dimension' ? this.definition.key : []).join(', ');
+      const error = this.error('DUPLICATE_KEY', `duplicate key ${shownText(shown)}`, column);
+      return this.problem(error, this.keyRule, row, this.columns.length);
     }
     this.seenKeys.add(key);
+    return true;
   }
 
-  private fail(code: string, message: string, column: string): never {
-    throw new InputError(message, { code, location: { ...this.location, row: this.rowCount, column } });
+  /**
+   * A row's problem: thrown, or with `rejects` kept for {@link checkRows} to hand over, after taking
+   * back the nulls the row's first `checked` columns counted (a rejected row does not land).
+   */
+  private problem(error: InputError, rule: string, row: readonly string[], checked: number): false {
+    if (this.rejects === undefined) throw error;
+    for (let c = 0; c < checked; c++) {
+      if (isNullText(row[(this.columns[c] as CheckedColumn).index])) (this.nullCounts[c] as number) -= 1;
+    }
+    this.problemRule = rule;
+    this.problemError = error;
+    return false;
+  }
+
+  /** An error at the row being checked. */
+  private error(code: string, message: string, column: string): InputError {
+    return new InputError(message, { code, location: { ...this.location, row: this.rowCount, column } });
   }
 
   /**
@@ -221,11 +269,12 @@ export class SchemaValidator {
       });
     }
     const warnings = [...this.warnings];
+    const rowCount = this.rowCount - this.rejectedCount;
     this.columns.forEach((column, c) => {
       const nulls = this.nullCounts[c] as number;
       if (column.required && nulls > 0) warnings.push(`Column '${column.name}' has ${nulls} null values`);
     });
-    return { valid: true, errors: [], warnings, rowCount: this.rowCount, columnCount: this.columnCount };
+    return { valid: true, errors: [], warnings, rowCount, columnCount: this.columnCount };
   }
 }
 
@@ -243,47 +292,4 @@ export async function validateTable(
   validator.checkHeader(table.header);
   for await (const batch of table.batches) validator.checkRows(batch);
   return validator.finish();
-}
-
-function isValid(type: ColumnType, text: string): boolean {
-  switch (type) {
-    case 'string':
-      return true;
-    case 'int': {
-      if (isShortInteger(text)) return true; // the common spelling, settled without parsing
-      // A whole number written as a float ("3.0") is accepted: pandas writes an int column that has
-      // nulls as floats, so such files are common.
-      const value = parseNumber(text);
-      return value !== null && Number.isSafeInteger(value);
-    }
-    case 'float':
-      return isPlainDecimal(text) || !Number.isNaN(parseNumber(text));
-    case 'datetime':
-    case 'date':
-      return isCanonicalTimestamp(text) || !Number.isNaN(parseTimestamp(text));
-    case 'bool':
-      return parseBoolean(text) !== undefined;
-  }
-}
-
-/** A time's zone in words: `naive (no UTC offset)` or `at UTC offset +02:00`. */
-function zoneText(zone: number | null): string {
-  if (zone === null) return 'naive (no UTC offset)';
-  const minutes = Math.abs(zone);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `at UTC offset ${zone < 0 ? '-' : '+'}${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
-}
-
-/** The offending text for a message: quoted, at most 80 characters. */
-function shownText(text: string): string {
-  return JSON.stringify(text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text);
-}
-
-/** A one-column header holding another delimiter usually means the file was split on the wrong one. */
-function delimiterHint(header: readonly string[]): string {
-  if (header.length !== 1) return '';
-  const found = SUSPECT_DELIMITERS.find((delimiter) => (header[0] as string).includes(delimiter));
-  if (found === undefined) return '';
-  const name = found === '\t' ? 'a tab' : `'${found}'`;
-  return ` (the header is a single column containing ${name}: is the file delimited by ${name} instead of ','?)`;
 }

@@ -1,0 +1,151 @@
+import type { Source } from '../definition/sources.ts';
+import { ConfigError, type ErrorLocation, InputError } from '../errors.ts';
+import { csvField, formatCsvLine, type RowBatch } from '../lake/csv.ts';
+import type { CsvObjectWriter, DataLake, ObjectRef } from '../lake/data-lake.ts';
+import { reaches, type Threshold, thresholdSchema } from '../quality/thresholds.ts';
+import type { RowRejects } from './validate.ts';
+
+/** The quarantine object's own columns, ahead of the input's. */
+export const QUARANTINE_COLUMNS = ['_rule', '_row', '_error'] as const;
+
+/** What a run set aside for a source: the ingest result's `quarantine`. */
+export interface QuarantineResult {
+  ref: ObjectRef;
+  /** Rows per rule, rules in the order they first took a row. */
+  byRule: Record<string, number>;
+}
+
+/** A source's quarantine limit, parsed; `undefined` when the source declares no quarantine. */
+export function quarantineLimit(name: string, source: Source): Threshold | undefined {
+  if (source.quarantine === undefined) return undefined;
+  const parsed = thresholdSchema.safeParse(source.quarantine?.limit);
+  // Refused when the definition loads; only a source made without definePipeline gets here.
+  if (!parsed.success) {
+    throw new ConfigError(`source ${name}: quarantine: limit: ${parsed.error.issues[0]?.message}`, {
+      code: 'DEFINITION_INVALID',
+    });
+  }
+  return parsed.data;
+}
+
+export interface QuarantineOptions {
+  lake: DataLake;
+  /** The quarantine object's key (`lakeKeys.quarantine`). */
+  key: string;
+  /** The input's header: the object's columns after {@link QUARANTINE_COLUMNS}. */
+  header: readonly string[];
+  limit: Threshold;
+  /** Named in the limit's error: the source and the input. */
+  location: ErrorLocation;
+  signal?: AbortSignal;
+}
+
+/**
+ * One ingestion's quarantine: takes the rows the validator rejects ({@link reject}), writes them to
+ * the quarantine object (opened at the first one, so a clean run writes none) and hands the other rows
+ * on ({@link landed}). The object is atomic: {@link finish} puts it in place, {@link abort} drops it,
+ * {@link clearStale} deletes an earlier run's when this one quarantined nothing.
+ * A rows limit (`> 100`) fails as soon as it is reached; a share (`> 1%`) needs every row, so it is
+ * checked by {@link checkLimit} once the input has ended.
+ */
+export class Quarantine implements RowRejects {
+  private writer: CsvObjectWriter | undefined;
+  private finished = false;
+  private readonly byRule = new Map<string, number>();
+  private count = 0;
+  /** This batch's rejected rows: their indices, ascending, and their lines for the object. */
+  private indices: number[] = [];
+  private lines: string[] = [];
+
+  constructor(private readonly options: QuarantineOptions) {}
+
+  /** Rows quarantined so far. */
+  get rows(): number {
+    return this.count;
+  }
+
+  reject(row: readonly string[], index: number, rule: string, error: InputError): void {
+    this.count += 1;
+    this.byRule.set(rule, (this.byRule.get(rule) ?? 0) + 1);
+    this.indices.push(index);
+    const rowNumber = error.location?.row ?? 0;
+    this.lines.push(`${csvField(rule)},${rowNumber},${csvField(error.message)},${formatCsvLine(row)}`);
+    const { limit } = this.options;
+    // The count only grows: a rows limit reached now is reached at the end, so stop reading here.
+    if (limit.unit === 'rows' && reaches(limit, this.count, 0)) this.limitError(rowNumber, ' so far');
+  }
+
+  /**
+   * The batch's rows that land (the batch itself when none was rejected), after writing its rejected
+   * rows to the quarantine object.
+   */
+  async landed(batch: RowBatch): Promise<RowBatch> {
+    if (this.indices.length === 0) return batch;
+    const { indices, lines } = this;
+    this.indices = [];
+    this.lines = [];
+    this.writer ??= this.options.lake.openCsvWriter(
+      this.options.key,
+      [...QUARANTINE_COLUMNS, ...this.options.header],
+      this.options.signal,
+    );
+    const kept: RowBatch = [];
+    let next = 0;
+    for (let i = 0; i < batch.length; i++) {
+      if (i === indices[next]) next += 1;
+      else kept.push(batch[i] as string[]);
+    }
+    await this.writer.writeLines(lines);
+    return kept;
+  }
+
+  /**
+   * Checks the limit against the whole input (`rows` data rows read); an input whose every row was
+   * quarantined fails whatever the limit, as an empty input does: an empty landing object would pass
+   * for a quiet day, or blank out a dimension's joins.
+   * @throws InputError `QUARANTINE_LIMIT`
+   */
+  checkLimit(rows: number): void {
+    if (reaches(this.options.limit, this.count, rows)) this.limitError(rows, '');
+    if (this.count > 0 && this.count === rows) {
+      throw new InputError(`every row (${rows}) was quarantined: nothing to land${this.rulesText()}`, {
+        code: 'QUARANTINE_LIMIT',
+        location: this.options.location,
+      });
+    }
+  }
+
+  /** Puts the quarantine object in place and returns it; null when no row was quarantined. */
+  async finish(): Promise<QuarantineResult | null> {
+    if (this.writer === undefined) return null;
+    const ref = await this.writer.finish();
+    this.finished = true;
+    return { ref, byRule: Object.fromEntries(this.byRule) };
+  }
+
+  /**
+   * When no row was quarantined, deletes the date's quarantine object of an earlier run, so the lake
+   * shows what the latest run set aside. Called once the landing object is in place.
+   */
+  async clearStale(): Promise<void> {
+    if (this.writer === undefined) await this.options.lake.storage.delete(this.options.key);
+  }
+
+  /** Drops the quarantine object being written (not one already put in place); the date's earlier one stays. */
+  async abort(reason: unknown): Promise<void> {
+    if (!this.finished) await this.writer?.abort(reason);
+  }
+
+  private limitError(rows: number, soFar: string): never {
+    const { limit, location } = this.options;
+    throw new InputError(
+      `quarantine limit ${JSON.stringify(limit.text)} reached: ${this.count} of ${rows} rows${soFar} quarantined${this.rulesText()}`,
+      { code: 'QUARANTINE_LIMIT', location },
+    );
+  }
+
+  private rulesText(): string {
+    const rules = [...this.byRule].map(([rule, n]) => `${rule} ${n}`);
+    return rules.length > 0 ? ` (${rules.join(', ')})` : '';
+  }
+}
