@@ -107,6 +107,7 @@ export async function createBoardServer(config: Config, deps: BoardDeps = {}): P
       redisUrl: config.REDIS_URL,
       prefix: config.QUEUE_PREFIX,
       logger,
+      definitions: registry,
     });
     opened.push({ name: 'metrics', close: () => metrics.close() });
     await metrics.start();

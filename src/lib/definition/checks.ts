@@ -1,11 +1,11 @@
-import type { Plan, PlanColumn } from '../engine/plan.ts';
-import { type QualityCheck, qualityCheckSchema } from '../quality/checks.ts';
+import type { Plan, PlanColumn, PlanDataset } from '../engine/plan.ts';
+import { columnsOf, type QualityCheck, qualityCheckSchema } from '../quality/checks.ts';
 import { COLUMN_TYPES, isNumericType } from './schema.ts';
-import { quarantineProblems, type Source } from './sources.ts';
+import { quarantineProblems, type Source, type Sources } from './sources.ts';
 
 /** What a definition's names may be: lower-case letters, digits and `_`, starting with a letter. */
 export const NAME = /^[a-z][a-z0-9_]{0,63}$/;
-const FORMATS = ['csv', 'json', 'ndjson'];
+const FORMATS = ['csv', 'json', 'ndjson', 'parquet'];
 
 /** Whether a column may hold numbers (a function's result is known only when it runs). */
 export const maybeNumeric = (column: PlanColumn): boolean =>
@@ -14,6 +14,7 @@ export const maybeNumeric = (column: PlanColumn): boolean =>
 /** Problems of quality suites against the datasets they check. */
 export function suiteProblems(
   plan: Plan,
+  sources: Sources,
   suites: Readonly<Record<string, { dataset: string; checks: readonly QualityCheck[] }>>,
 ): string[] {
   const problems: string[] = [];
@@ -31,25 +32,58 @@ export function suiteProblems(
     for (const check of suite.checks) {
       const parsed = qualityCheckSchema.safeParse(check);
       if (!parsed.success) {
-        const named = check?.name ?? check?.column ?? '(unnamed)';
+        const named =
+          check?.name ?? ('column' in (check ?? {}) ? (check as { column: string }).column : '(unnamed)');
         for (const issue of parsed.error.issues) {
           const field = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
           problems.push(`${where}: check "${named}": ${field}${issue.message}`);
         }
         continue;
       }
-      const column = dataset.columns.find((c) => c.name === check.column);
-      if (!column)
-        problems.push(
-          `${where}: check "${check.name}": column ${check.column} is not in dataset ${dataset.name}`,
-        );
-      else if ((check.kind === 'range' || check.kind === 'compare') && !maybeNumeric(column)) {
-        problems.push(
-          `${where}: check "${check.name}": column ${check.column} is ${column.type}, not numeric`,
-        );
-      }
+      problems.push(...checkProblems(`${where}: check "${check.name}"`, check, dataset, sources));
     }
   }
+  return problems;
+}
+
+/** Problems of one (well-formed) check against its dataset's columns and the pipeline's sources. */
+function checkProblems(where: string, check: QualityCheck, dataset: PlanDataset, sources: Sources): string[] {
+  const problems: string[] = [];
+  const find = (name: string) => dataset.columns.find((c) => c.name === name);
+  for (const name of columnsOf(check)) {
+    if (!find(name)) problems.push(`${where}: column ${name} is not in dataset ${dataset.name}`);
+  }
+  const numeric = check.kind === 'range' || check.kind === 'compare' || check.kind === 'rule';
+  for (const name of numeric ? columnsOf(check) : []) {
+    const column = find(name);
+    if (column && !maybeNumeric(column))
+      problems.push(`${where}: column ${name} is ${column.type}, not numeric`);
+  }
+  if (check.kind === 'freshness') {
+    const column = find(check.column);
+    if (column && column.type !== 'datetime' && column.type !== 'date' && column.type !== 'unknown')
+      problems.push(`${where}: column ${check.column} is ${column.type}, not datetime or date`);
+  }
+  if (check.kind === 'references') {
+    const source = sources[check.source];
+    if (source?.kind !== 'dimension') {
+      const dimensions = Object.keys(sources).filter((name) => sources[name]?.kind === 'dimension');
+      problems.push(
+        `${where}: ${JSON.stringify(check.source)} is not a dimension source (dimensions: ${dimensions.join(', ') || 'none'})`,
+      );
+    } else if (check.key !== undefined && !(check.key in source.schema)) {
+      problems.push(`${where}: key ${check.key} is not in the schema of ${check.source}`);
+    } else if (check.key === undefined && source.key.length !== 1) {
+      problems.push(`${where}: ${check.source} has a composite key: name the column with key`);
+    }
+  }
+  if (
+    check.kind === 'row_count' &&
+    check.min !== undefined &&
+    check.max !== undefined &&
+    check.min > check.max
+  )
+    problems.push(`${where}: min ${check.min} is above max ${check.max}`);
   return problems;
 }
 

@@ -1,4 +1,5 @@
 import { numpyMean, numpyRound, pythonRound } from '../pandas/numeric.ts';
+import type { RunRecord } from '../pipeline/run-record.ts';
 import type { Sample } from './batch-values.ts';
 import {
   type DatasetCheck,
@@ -204,4 +205,22 @@ export function failedChecks(report: QualityReport): string[] {
   return report.check_results
     .filter((result) => result.outcome === 'error')
     .map((result) => result.check_name);
+}
+
+/** What the run record keeps of a report: the gate, the checks' outcomes, and where the report is. */
+export function qualitySummary(report: QualityReport, reportKey: string): NonNullable<RunRecord['quality']> {
+  return {
+    passed: report.passed,
+    overallScore: report.overall_score,
+    failedChecks: failedChecks(report),
+    warnings: report.warnings,
+    blocked: report.blocked,
+    checks: report.check_results.map((result) => ({
+      name: result.check_name,
+      outcome: result.outcome,
+      score: result.score,
+      failingRows: result.failing_rows,
+    })),
+    reportKey,
+  };
 }

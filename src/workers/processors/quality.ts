@@ -1,8 +1,10 @@
+import { errorMessage } from '../../lib/errors.ts';
 import { lakeKeys } from '../../lib/lake/keys.ts';
 import { finishRun } from '../../lib/pipeline/lifecycle.ts';
 import { suiteOf } from '../../lib/pipeline/resolve.ts';
 import type { RunRecord } from '../../lib/pipeline/run-record.ts';
-import { failedChecks } from '../../lib/quality/report.ts';
+import { type QualityReport, qualitySummary } from '../../lib/quality/report.ts';
+import { writeRunReportHtml } from '../../lib/quality/report-html-write.ts';
 import { runQualityChecks } from '../../lib/quality/run-checks.ts';
 import { parseChildResult, type StepProcessor, type WorkerDeps } from '../step.ts';
 
@@ -16,11 +18,12 @@ export function qualityProcessor({ lake, queues }: WorkerDeps): StepProcessor<'q
     const { runId, date, pipeline } = job.data;
     const suite = suiteOf(job.pipeline, job.data.suite); // UNKNOWN_SUITE, at once
     let quality: RunRecord['quality'] = null;
+    let report: QualityReport | null = null;
     if (suite) {
       const [transformValue] = Object.values(await job.childrenValues());
       const transformed = parseChildResult('transform', transformValue);
       const datasetKey = transformed.outputs[suite.dataset]?.key;
-      const { report, reportRef } = await runQualityChecks({
+      const checked = await runQualityChecks({
         lake,
         pipeline,
         definition: job.pipeline,
@@ -31,24 +34,11 @@ export function qualityProcessor({ lake, queues }: WorkerDeps): StepProcessor<'q
         signal,
         onProgress: job.reportProgress,
       });
-      const failed = failedChecks(report);
+      report = checked.report;
+      quality = qualitySummary(report, checked.reportRef.key);
       await job.log(
-        `suite ${suite.name}: score ${report.overall_score}, ${failed.length} failed checks, ${report.warnings.length} warnings`,
+        `suite ${suite.name}: score ${report.overall_score}, ${quality.failedChecks.length} failed checks, ${report.warnings.length} warnings`,
       );
-      quality = {
-        passed: report.passed,
-        overallScore: report.overall_score,
-        failedChecks: failed,
-        warnings: report.warnings,
-        blocked: report.blocked,
-        checks: report.check_results.map((result) => ({
-          name: result.check_name,
-          outcome: result.outcome,
-          score: result.score,
-          failingRows: result.failing_rows,
-        })),
-        reportKey: reportRef.key,
-      };
     }
     const record = await finishRun({
       queues,
@@ -63,6 +53,10 @@ export function qualityProcessor({ lake, queues }: WorkerDeps): StepProcessor<'q
         ...(quality ? { result: quality } : {}),
       },
     });
+    // The page is a view of the record and report: failing to write it does not fail the run.
+    await writeRunReportHtml(lake, record, report).catch((error: unknown) =>
+      job.log(`run report page not written: ${errorMessage(error)}`),
+    );
     return {
       reportKey: quality?.reportKey ?? null,
       passed: quality?.passed ?? null,
