@@ -1,10 +1,4 @@
-import { createWriteStream } from 'node:fs';
-import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import {
-  type AsyncBuffer,
   type FileMetaData,
   type ParquetParsers,
   parquetMetadataAsync,
@@ -13,13 +7,15 @@ import {
 } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { ColumnType, Schema } from '../definition/schema.ts';
-import { type ErrorLocation, InputError, StorageError } from '../errors.ts';
+import { type ErrorLocation, InputError } from '../errors.ts';
 import { formatDate, formatNumber, formatTimestamp } from '../sources/values.ts';
 import { assertUniqueColumns, type CsvTable, DEFAULT_BATCH, type RowBatch } from './csv.ts';
-import { assertValidKey } from './keys.ts';
 import { LocalStorage } from './local-storage.ts';
 import { columnTypeOf, DAY_MS } from './parquet-schema.ts';
+import { openLocal, type ParquetSource, spool } from './parquet-source.ts';
 import type { StorageBackend } from './storage.ts';
+
+export type { ParquetSource } from './parquet-source.ts';
 
 /** How {@link readParquet} reads a table; the options of `readCsv` that apply to Parquet. */
 export interface ReadParquetOptions {
@@ -48,11 +44,6 @@ export interface ParquetTable extends CsvTable {
    * Releases the object (its file handle, or its spooled copy). Reading the batches to the end, or
    * stopping early with `break`/`return`, does this too; call it when the batches are not read at all.
    */
-  close(): Promise<void>;
-}
-
-/** A Parquet object opened for reading ranges; `close` releases it. */
-export interface ParquetSource extends AsyncBuffer {
   close(): Promise<void>;
 }
 
@@ -277,62 +268,4 @@ function formatterOf(element: SchemaElement): (value: unknown) => string {
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
   return a < 0n && q * b !== a ? q - 1n : q;
-}
-
-/** A local lake's file, read by ranges through one file handle. */
-async function openLocal(storage: LocalStorage, key: string): Promise<ParquetSource> {
-  const file = path.join(storage.root, ...assertValidKey(key).split('/'));
-  const handle = await open(file, 'r').catch((error: unknown) => {
-    const missing = (error as NodeJS.ErrnoException)?.code === 'ENOENT';
-    throw new StorageError(
-      missing
-        ? `object not found: ${key} in ${storage.url}`
-        : `could not read ${key} in ${storage.url}: ${(error as Error).message}`,
-      { code: missing ? 'NOT_FOUND' : 'STORAGE_IO', retryable: !missing, cause: error, location: { key } },
-    );
-  });
-  return fileSource(handle, async () => undefined);
-}
-
-/** Streams an object to a temporary file and reads that by ranges; closing removes it. */
-async function spool(storage: StorageBackend, key: string): Promise<ParquetSource> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'lakeflow-parquet-'));
-  const removeDir = () => rm(dir, { recursive: true, force: true });
-  try {
-    const file = path.join(dir, 'object.parquet');
-    await pipeline(await storage.getStream(key), createWriteStream(file));
-    return fileSource(await open(file, 'r'), removeDir);
-  } catch (error) {
-    await removeDir();
-    throw error;
-  }
-}
-
-async function fileSource(handle: FileHandle, after: () => Promise<void>): Promise<ParquetSource> {
-  let byteLength: number;
-  try {
-    byteLength = (await handle.stat()).size;
-  } catch (error) {
-    await handle.close();
-    await after();
-    throw error;
-  }
-  return {
-    byteLength,
-    async slice(start: number, end = byteLength): Promise<ArrayBuffer> {
-      const length = Math.max(0, Math.min(end, byteLength) - start);
-      const buffer = new ArrayBuffer(length);
-      const bytes = new Uint8Array(buffer);
-      for (let done = 0; done < length; ) {
-        const { bytesRead } = await handle.read(bytes, done, length - done, start + done);
-        if (bytesRead === 0) throw new Error(`the file ended at ${start + done} bytes, ${end} expected`);
-        done += bytesRead;
-      }
-      return buffer;
-    },
-    async close() {
-      await handle.close().catch(() => undefined);
-      await after();
-    },
-  };
 }

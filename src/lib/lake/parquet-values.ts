@@ -1,5 +1,12 @@
 import type { ColumnType } from '../definition/schema.ts';
-import { formatValue, isNullText, parseBoolean, parseNumber, parseTimestamp } from '../sources/values.ts';
+import {
+  formatValue,
+  isCanonicalTimestamp,
+  isNullText,
+  parseBoolean,
+  parseNumber,
+  parseTimestamp,
+} from '../sources/values.ts';
 import { DAY_MS } from './parquet-schema.ts';
 
 // How the cells the Parquet writer takes (typed values, or text as CSV holds it) become the values a
@@ -146,6 +153,13 @@ function toDays(cell: ParquetCell): number | null {
 function toMicros(cell: ParquetCell): bigint | null {
   if (cell === null || cell === undefined) return null;
   if (typeof cell !== 'string') throw new Error('not a date-time');
+  // The engine's own text (`parse`, time parts) is canonical: read by char codes, the regex skipped.
+  const canonical = canonicalMs(cell);
+  if (canonical !== undefined) {
+    const micros = canonical * 1000;
+    // Exact as a double up to 2^53 µs (the year 2255); further out, multiplied as a bigint.
+    return Number.isSafeInteger(micros) ? BigInt(micros) : BigInt(canonical) * 1000n;
+  }
   const ms = parseTimestamp(cell);
   if (ms === null) return null;
   if (Number.isNaN(ms)) throw new Error('not a date-time');
@@ -153,4 +167,36 @@ function toMicros(cell: ParquetCell): bigint | null {
   const fraction = FRACTION.exec(cell)?.[1];
   const micros = fraction && fraction.length > 3 ? Number(fraction.padEnd(6, '0').slice(3, 6)) : 0;
   return BigInt(ms) * 1000n + BigInt(micros);
+}
+
+/**
+ * Milliseconds of a canonical `YYYY-MM-DD HH:MM:SS` (as `isCanonicalTimestamp` accepts it) or of a
+ * real date `YYYY-MM-DD` (year 1000 on); undefined for any other text, which `parseTimestamp` reads.
+ */
+function canonicalMs(text: string): number | undefined {
+  const length = text.length;
+  if (length === 19) {
+    if (!isCanonicalTimestamp(text)) return undefined;
+    const time = (number(text, 11, 2) * 60 + number(text, 14, 2)) * 60 + number(text, 17, 2);
+    return Date.UTC(number(text, 0, 4), number(text, 5, 2) - 1, number(text, 8, 2)) + time * 1000;
+  }
+  if (length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
+  const year = number(text, 0, 4);
+  const month = number(text, 5, 2);
+  const day = number(text, 8, 2);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
+  const ms = Date.UTC(year, month - 1, day);
+  // A day past the month's end rolls over into the next month: not a real date, left to parseTimestamp.
+  return new Date(ms).getUTCDate() === day ? ms : undefined;
+}
+
+/** The decimal number of `count` characters at `from`, -1 when one is not a digit. */
+function number(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }

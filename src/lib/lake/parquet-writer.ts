@@ -40,9 +40,12 @@ export interface ParquetWriterOptions {
 /**
  * Rows per row group. Measured writing 1M rows of 8 columns with ZSTD: 64k-row groups made the
  * smallest file (4.8 MB) but peaked at 257-330 MB RSS, 32k-row groups 215-226 MB for 5.3 MB, 8k-row
- * groups under 200 MB for 8.6 MB. 32k rows is still a large group for DuckDB's scans.
+ * groups under 200 MB for 8.6 MB. Through the engine (sales_etl, two Parquet datasets of 12 and 18
+ * columns open at once, two transforms per worker), 32k-row groups took workers to 280 MB, 8k-row
+ * ones kept them under 200 MB (docs/performance.md), for 3% more bytes. 8k rows is still a large
+ * group for DuckDB's scans, which read row groups in parallel.
  */
-export const DEFAULT_ROW_GROUP_ROWS = 32_768;
+export const DEFAULT_ROW_GROUP_ROWS = 8_192;
 /** In-memory bytes of a row group's values (estimated) at which it is written even if short of rows. */
 export const DEFAULT_ROW_GROUP_BYTES = 32 * 1024 * 1024;
 

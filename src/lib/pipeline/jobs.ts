@@ -42,7 +42,7 @@ export const suiteNameSchema = z.string().min(1).max(64);
 /** Run ids appear in job ids and lake keys: no `:` (BullMQ) and no `/` (keys). */
 export const runIdSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,160}$/, 'letters, digits, _ . - only');
 
-export const fileFormatSchema = z.enum(['csv', 'json', 'ndjson']);
+export const fileFormatSchema = z.enum(['csv', 'json', 'ndjson', 'parquet']);
 export type FileFormat = z.infer<typeof fileFormatSchema>;
 
 /** Where an ingestion job gets its rows. */

@@ -6,6 +6,8 @@ import { type ErrorLocation, InputError, type PipelineError, StorageError } from
 import { type CsvTable, DEFAULT_BATCH } from '../lake/csv.ts';
 import { readCsv } from '../lake/csv-reader.ts';
 import type { DataLake } from '../lake/data-lake.ts';
+import { readParquet, readParquetObject } from '../lake/parquet-reader.ts';
+import { fileSource } from '../lake/parquet-source.ts';
 import { FILE_READ_BYTES } from '../lake/storage.ts';
 import { decodeStrictUtf8 } from '../lake/utf8.ts';
 import type { FileFormat, InputSpec } from '../pipeline/jobs.ts';
@@ -28,6 +30,7 @@ const EXTENSIONS: Readonly<Record<string, FileFormat>> = {
   '.json': 'json',
   '.ndjson': 'ndjson',
   '.jsonl': 'ndjson',
+  '.parquet': 'parquet',
 };
 
 /** A table read from an input, with a way to let go of the input if its rows are not read at all. */
@@ -40,7 +43,8 @@ export interface InputTable extends CsvTable {
 }
 
 /**
- * The input's format: `format` when given, else from the extension (.csv, .json, .ndjson, .jsonl).
+ * The input's format: `format` when given, else from the extension (.csv, .json, .ndjson, .jsonl,
+ * .parquet).
  * @throws InputError `UNKNOWN_FORMAT`
  */
 export function resolveFormat(spec: FileInputSpec): FileFormat {
@@ -49,15 +53,17 @@ export function resolveFormat(spec: FileInputSpec): FileFormat {
   const format = EXTENSIONS[path.posix.extname(name).toLowerCase()];
   if (format) return format;
   throw new InputError(
-    `cannot tell the format of ${name} from its extension; name it .csv, .json, .ndjson or .jsonl, or set format`,
+    `cannot tell the format of ${name} from its extension; name it .csv, .json, .ndjson, .jsonl or .parquet, or set format`,
     { code: 'UNKNOWN_FORMAT' },
   );
 }
 
 /**
  * Opens a real input as a streamed table of text fields: CSV through `readCsv` (BOM, strict UTF-8,
- * strict quoting), a JSON array of objects, or NDJSON. The header is read before this resolves, so
- * an empty or malformed start fails here, before anything is written.
+ * strict quoting), a JSON array of objects, NDJSON, or Parquet one row group at a time (its values as
+ * the text the CSV writer writes for them, see `readParquet`; a lake object of a backend without range
+ * reads is spooled to a temporary file first). The header is read before this resolves, so an empty
+ * or malformed start fails here, before anything is written.
  * @throws InputError `NOT_FOUND` (a missing local file), `NOT_A_FILE`, `ACCESS_DENIED`,
  * `UNKNOWN_FORMAT`, and the readers' codes; StorageError `NOT_FOUND` (a missing lake object, not
  * retryable) or `STORAGE_IO` (retryable)
@@ -68,6 +74,13 @@ export async function openInput(spec: FileInputSpec, options: OpenInputOptions):
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   const openBytes = () =>
     spec.kind === 'file' ? openLocalFile(spec.path) : options.lake.storage.getStream(spec.key);
+  if (format === 'parquet') {
+    const table =
+      spec.kind === 'file'
+        ? await readParquet(await openLocalParquet(spec.path), { location, batchSize })
+        : await readParquetObject(options.lake.storage, spec.key, { location, batchSize });
+    return { header: table.header, batches: table.batches, close: () => void table.close() };
+  }
   if (format === 'csv') {
     const stream = await openBytes();
     const table = await readCsv(stream, { location, batchSize });
@@ -83,7 +96,19 @@ function inputName(spec: FileInputSpec): string {
   return spec.kind === 'file' ? spec.path : spec.key;
 }
 
+/** A local Parquet file, read by ranges (its footer first): the same checks as {@link openLocalFile}. */
+async function openLocalParquet(file: string) {
+  const handle = await openRegularFile(file);
+  return fileSource(handle, async () => undefined);
+}
+
 async function openLocalFile(file: string): Promise<Readable> {
+  const handle = await openRegularFile(file);
+  // The stream closes the handle when it ends or is destroyed.
+  return handle.createReadStream({ highWaterMark: FILE_READ_BYTES });
+}
+
+async function openRegularFile(file: string) {
   // Open (and stat) first, so a missing file fails with its path here, not inside a parser.
   // O_NONBLOCK: opening a named pipe would otherwise block until a writer appears (forever, holding a
   // libuv thread past the step timeout) before the regular-file check below could refuse it. It
@@ -99,8 +124,7 @@ async function openLocalFile(file: string): Promise<Readable> {
     await handle.close();
     throw error;
   }
-  // The stream closes the handle when it ends or is destroyed.
-  return handle.createReadStream({ highWaterMark: FILE_READ_BYTES });
+  return handle;
 }
 
 function localFileError(error: unknown, file: string): PipelineError {
