@@ -4,7 +4,7 @@ import type { Rng } from '../sources/random.ts';
 import type { ColumnOf, RowOf, Schema } from './schema.ts';
 
 /** File formats a source accepts from files and lake objects. */
-export type InputFormat = 'csv' | 'json' | 'ndjson';
+export type InputFormat = 'csv' | 'json' | 'ndjson' | 'parquet';
 
 /** What a generator gets for one run of one source. */
 export interface GenerateContext<O> {
