@@ -4,7 +4,8 @@ import { InputError, PipelineError } from '../errors.ts';
 import type { CsvTable, RowBatch } from '../lake/csv.ts';
 import { type ReadCsvOptions, readCsv } from '../lake/csv-reader.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
-import { dateOfKey, lakeKeys } from '../lake/keys.ts';
+import { formatOfKey, openDataset } from '../lake/dataset-reader.ts';
+import { DATASET_FORMATS, dateOfKey, lakeKeys } from '../lake/keys.ts';
 
 /** A landing object opened for streaming; `ref` is valid once every batch has been read. */
 export interface LandingInput extends CsvTable {
@@ -15,15 +16,34 @@ export interface LandingInput extends CsvTable {
   close(): void;
 }
 
-/** The `.meta.json` that ingestion writes beside a landing object. */
-export const metaKeyOf = (key: string): string =>
-  `${key.endsWith('.csv') ? key.slice(0, -4) : key}.meta.json`;
+/** The `.meta.json` that ingestion writes beside a landing object (`x.csv` or `x.parquet` → `x.meta.json`). */
+export const metaKeyOf = (key: string): string => `${key.replace(/\.(csv|parquet)$/, '')}.meta.json`;
+
+/** Whether a key is a landing snapshot's data object, in either format. */
+const isSnapshot = (key: string): boolean => key.endsWith('.csv') || key.endsWith('.parquet');
+
+/**
+ * The landing object of `source` for exactly `date`: the CSV one, else the Parquet one if that is the
+ * one there (the key of the CSV one when neither is, for the caller's `MISSING_INPUT`).
+ */
+export async function landingKeyOf(
+  lake: DataLake,
+  pipeline: string,
+  source: string,
+  date: string,
+): Promise<string> {
+  const csv = lakeKeys.landing(pipeline, source, date);
+  if (await lake.storage.exists(csv)) return csv;
+  const parquet = lakeKeys.landing(pipeline, source, date, 'parquet');
+  return (await lake.storage.exists(parquet)) ? parquet : csv;
+}
 
 /**
  * The landing object of `source`'s latest snapshot at or before `date`: the greatest `date=`
- * partition not after the run date (so a re-run of an old date sees the dimensions of its day).
+ * partition not after the run date (so a re-run of an old date sees the dimensions of its day), in
+ * either format (CSV, or Parquet when the source's input was Parquet).
  * @throws InputError `MISSING_INPUT` when there is none, `AMBIGUOUS_INPUT` when the partition holds
- * several CSV objects and none has the standard name
+ * several data objects and none has a standard name
  */
 export async function latestSnapshotKey(
   lake: DataLake,
@@ -34,7 +54,7 @@ export async function latestSnapshotKey(
   const keys = await lake.storage.list(lakeKeys.landingPrefix(pipeline, source));
   let best: string | undefined;
   for (const key of keys) {
-    const keyDate = key.endsWith('.csv') ? dateOfKey(key) : undefined;
+    const keyDate = isSnapshot(key) ? dateOfKey(key) : undefined;
     if (keyDate !== undefined && keyDate <= date && (best === undefined || keyDate > best)) best = keyDate;
   }
   if (best === undefined) {
@@ -43,9 +63,12 @@ export async function latestSnapshotKey(
       location: { source, key: lakeKeys.landingPrefix(pipeline, source) },
     });
   }
-  const standard = lakeKeys.landing(pipeline, source, best);
-  if (keys.includes(standard)) return standard;
-  const inPartition = keys.filter((key) => key.endsWith('.csv') && dateOfKey(key) === best);
+  const standard = DATASET_FORMATS.map((format) =>
+    lakeKeys.landing(pipeline, source, best as string, format),
+  );
+  const standardFound = standard.filter((key) => keys.includes(key));
+  if (standardFound.length === 1) return standardFound[0] as string;
+  const inPartition = keys.filter((key) => isSnapshot(key) && dateOfKey(key) === best);
   if (inPartition.length === 1) return inPartition[0] as string;
   throw new InputError(`several ${source} snapshots for ${best}: ${inPartition.join(', ')}`, {
     code: 'AMBIGUOUS_INPUT',
@@ -54,9 +77,12 @@ export async function latestSnapshotKey(
 }
 
 /**
- * Opens a landing CSV for streaming. Its row count, size and checksum come from the `.meta.json`
- * beside it when that is present and well-formed; otherwise they are computed from the bytes read.
- * @throws InputError `MISSING_INPUT` when the object does not exist; CSV errors as `readCsv`
+ * Opens a landing object for streaming, CSV or Parquet by its extension (Parquet one row group at a
+ * time, as text: see `openDataset`). Its row count, size and checksum come from the `.meta.json`
+ * beside it when that is present and well-formed; otherwise they are computed from the bytes read
+ * (for Parquet, in a pass over the object before its rows are read).
+ * @throws InputError `MISSING_INPUT` when the object does not exist; CSV errors as `readCsv`,
+ * `MALFORMED_PARQUET`
  */
 export async function openLanding(
   lake: DataLake,
@@ -66,6 +92,7 @@ export async function openLanding(
   options: Pick<ReadCsvOptions, 'batchSize' | 'rowCapacity'> = {},
 ): Promise<LandingInput> {
   const meta = await readMeta(lake, metaKeyOf(key));
+  if (formatOfKey(key) === 'parquet') return openParquetLanding(lake, key, source, date, meta, options);
   let stream: Readable;
   try {
     stream = await lake.storage.getStream(key);
@@ -101,6 +128,47 @@ export async function openLanding(
     close();
     throw error;
   }
+}
+
+async function openParquetLanding(
+  lake: DataLake,
+  key: string,
+  source: string,
+  date: string,
+  meta: Omit<ObjectRef, 'key'> | undefined,
+  options: Pick<ReadCsvOptions, 'batchSize' | 'rowCapacity'>,
+): Promise<LandingInput> {
+  const missing = (error: unknown) => {
+    if (error instanceof PipelineError && error.code === 'NOT_FOUND') {
+      throw new InputError(`no ${source} landing object for ${date}`, {
+        code: 'MISSING_INPUT',
+        cause: error,
+        location: { source, key },
+      });
+    }
+    throw error;
+  };
+  let counted: { bytes: number; sha256: string } | undefined;
+  if (!meta) {
+    // Parquet is read by ranges, not as one stream: its bytes are hashed in a pass of their own.
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const stream = await lake.storage.getStream(key).catch(missing);
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      hash.update(chunk);
+    }
+    counted = { bytes, sha256: hash.digest('hex') };
+  }
+  const table = await openDataset(lake, key, { location: { source }, ...options }).catch(missing);
+  return {
+    key,
+    header: table.header,
+    batches: table.batches,
+    close: table.close,
+    ref: (rowsRead) =>
+      meta ? { key, ...meta } : { key, rows: rowsRead, ...(counted as { bytes: number; sha256: string }) },
+  };
 }
 
 async function* hashing(stream: Readable, into: { bytes: number; hash: Hash }): AsyncGenerator<Buffer> {

@@ -6,7 +6,7 @@ import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
 import { AggregateStep } from './aggregate.ts';
 import { Batch } from './batch.ts';
 import { type CompiledTransform, compileTransform } from './compile.ts';
-import { type LandingInput, latestSnapshotKey, openLanding } from './landing.ts';
+import { type LandingInput, landingKeyOf, latestSnapshotKey, openLanding } from './landing.ts';
 import type { Layout } from './layout.ts';
 import { buildDimensionTable } from './lookup.ts';
 import type { DatasetWrite } from './parquet-write-step.ts';
@@ -64,7 +64,7 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   signal?.throwIfAborted();
   const fact = pipeline.transform.source;
   const given = options.landingKeys ?? {};
-  const factKey = given[fact] ?? lakeKeys.landing(pipeline.name, fact, date);
+  const factKey = given[fact] ?? (await landingKeyOf(lake, pipeline.name, fact, date));
   const dimensions = [...new Set(lookupsOf(pipeline))];
 
   // The fact object opens (metadata, stream, header) while the dimensions load; an error of the
