@@ -200,12 +200,8 @@ describe('runQualityChecks writes the history', () => {
     ]);
   });
 
-  // BUG: without a schema check the run reads only the checks' columns and types only the first
-  // batch, yet the history entry stores those types as the dataset's: here every column but
-  // `amount` is recorded 'empty' (never read), and a column typed on its first batch only.
-  // A later run with schemaStable() compares with these types.
-  it.skip('the column types do not depend on the checks nor the batch size', async () => {
-    await run('run-1', [complete('amount', { warn: '> 0' })], CSV, 1);
+  it('keeps the column types a schema check read from every row, whatever the batch size', async () => {
+    await run('run-1', [schemaStable()], CSV, 1);
     const [stored] = await readHistory(temp.lake, PIPELINE, 'data');
     expect(stored?.columns).toEqual({
       id: 'int',
@@ -216,5 +212,12 @@ describe('runQualityChecks writes the history', () => {
       name: 'string',
       none: 'empty',
     });
+  });
+
+  it('records the types as unknown without a schema check: not every value was read', async () => {
+    await run('run-1', [complete('amount', { warn: '> 0' })], CSV, 1);
+    const [stored] = await readHistory(temp.lake, PIPELINE, 'data');
+    expect(Object.values(stored?.columns ?? {})).toEqual(Array(7).fill('unknown'));
+    expect(Object.keys(stored?.columns ?? {})).toEqual(['id', 'amount', 'flag', 'day', 'at', 'name', 'none']);
   });
 });

@@ -147,13 +147,15 @@ export type FormatName = keyof typeof FORMATS;
 export function matchesCheck(column: string, pattern: RegExp | string, options: Common = {}) {
   const source =
     pattern instanceof RegExp ? pattern.source : ((FORMATS as Record<string, string>)[pattern] ?? pattern);
-  const shown = pattern instanceof RegExp ? `/${pattern.source}/` : pattern;
+  const shown = pattern instanceof RegExp ? `/${pattern.source}/${pattern.flags}` : pattern;
+  const flags = pattern instanceof RegExp ? pattern.flags.replace(/[^ims]/g, '') : '';
   return {
     name: `Format: ${column} ${shown}`,
     type: 'validity',
     kind: 'matches',
     column,
     pattern: source,
+    ...(flags ? { flags } : {}),
     ...form(options, 1.0),
   } satisfies QualityCheck;
 }

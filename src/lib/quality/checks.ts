@@ -125,7 +125,16 @@ const rowKinds = [
   /** `(df[col] <op> value).mean()` */
   z.object({ ...base, kind: z.literal('compare'), op: compareOpSchema, value: z.number() }),
   /** Non-null values that match a regular expression (JavaScript syntax, `u` flag), whole. */
-  z.object({ ...base, kind: z.literal('matches'), pattern: regex }),
+  z.object({
+    ...base,
+    kind: z.literal('matches'),
+    pattern: regex,
+    /** RegExp flags besides `u`: `i` (ignore case), `s`, `m`. */
+    flags: z
+      .string()
+      .regex(/^[ims]*$/, 'only the flags i, m and s')
+      .optional(),
+  }),
   /** A cross-column rule over numbers, e.g. `total_amount == quantity * unit_price` within `tolerance`. */
   z.object({ ...base, kind: z.literal('rule'), expression: rule, tolerance: z.number().min(0).optional() }),
   /** Non-null values present among the keys of a dimension's snapshot as of the run's date. */

@@ -31,14 +31,12 @@ function widen(a: ObservedType, b: ObservedType): ObservedType {
 }
 
 /**
- * What the dataset's values show: each column's type (all rows, or only the first batch when
- * `everyRow` is false: a string column stops being looked at once it is one) and the latest timestamp
- * of the columns asked for.
+ * What the dataset's values show: each column's type when `everyRow` (a string column stops being
+ * looked at once it is one), and the latest timestamp of the columns asked for.
  */
 export class ColumnProfile {
   private readonly types: ObservedType[];
   private readonly latest = new Map<number, number>();
-  private batches = 0;
 
   constructor(
     private readonly header: readonly string[],
@@ -50,7 +48,7 @@ export class ColumnProfile {
 
   /** Observes a batch. */
   observe(batch: RowBatch): void {
-    if (this.everyRow || this.batches === 0) {
+    if (this.everyRow) {
       for (let c = 0; c < this.header.length; c++) {
         let type = this.types[c] as ObservedType;
         if (type === 'string') continue;
@@ -70,12 +68,16 @@ export class ColumnProfile {
       }
       this.latest.set(column, latest);
     }
-    this.batches++;
   }
 
-  /** Each column's observed type, by name in header order. */
-  columnTypes(): Record<string, ObservedType> {
-    return Object.fromEntries(this.header.map((name, c) => [name, this.types[c] as ObservedType]));
+  /**
+   * Each column's observed type, by name in header order; `unknown` for every column unless every
+   * row of every column was looked at (only then are the types the dataset's).
+   */
+  columnTypes(): Record<string, ObservedType | 'unknown'> {
+    return Object.fromEntries(
+      this.header.map((name, c) => [name, this.everyRow ? (this.types[c] as ObservedType) : 'unknown']),
+    );
   }
 
   /** The latest time (epoch ms, naive times as UTC) of a time column; `undefined` when it had none. */

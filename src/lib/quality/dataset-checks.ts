@@ -17,7 +17,7 @@ export interface DatasetFacts {
   rows: number;
   header: readonly string[];
   /** Each column's type as its values showed it. */
-  observed: Readonly<Record<string, ObservedType>>;
+  observed: Readonly<Record<string, ObservedType | 'unknown'>>;
   /** The latest time of a column (epoch ms), for freshness. */
   latest: (column: string) => number | undefined;
   /** The latest run of each earlier date, oldest first. */
@@ -144,8 +144,9 @@ function compare(
  * Whether values of type `now` fit a column of type `before`: a declared string holds any text, a
  * float holds ints, a datetime holds dates; an empty column or a function's result fits anything.
  */
-function compatible(before: string, now: ObservedType, against: Change['against']): boolean {
-  if (now === 'empty' || before === 'empty' || before === 'unknown' || before === now) return true;
+function compatible(before: string, now: ObservedType | 'unknown', against: Change['against']): boolean {
+  if (now === 'empty' || now === 'unknown' || before === 'empty' || before === 'unknown' || before === now)
+    return true;
   if (against === 'declared' && before === 'string') return true;
   if (before === 'float' && now === 'int') return true;
   if (against === 'previous run' && before === 'int' && now === 'float') return false;

@@ -26,7 +26,10 @@ export interface HistoryEntry {
   rowCount: number;
   overallScore: number | null;
   passed: boolean;
-  /** The dataset's columns in order with the type their values had (`int`, `float`, `bool`, `string`, `empty`). */
+  /**
+   * The dataset's columns in order with the type their values had (`int`, `float`, `bool`, `date`,
+   * `datetime`, `string`, `empty`); `unknown` when the suite has no schema check (not every value was read).
+   */
   columns: Record<string, string>;
   checks: HistoryCheck[];
 }

@@ -66,11 +66,12 @@ export function createRowEvaluator(
 ): Evaluator {
   switch (check.kind) {
     case 'matches': {
-      const pattern = new RegExp(check.pattern, 'u');
+      // Anchored around the whole pattern, so `a|ab` matches `ab` as it would whole.
+      const pattern = new RegExp(`^(?:${check.pattern})$`, `u${check.flags ?? ''}`);
       const index = indexOf(check.column);
       return failing([check.column], [index], new Samples(check.column, limit), () => (row) => {
         const text = row[index] as string;
-        return !isNull(text) && !wholeMatch(pattern, text);
+        return !isNull(text) && !pattern.test(text);
       });
     }
     case 'references': {
@@ -101,12 +102,6 @@ export function createRowEvaluator(
       });
     }
   }
-}
-
-/** A pattern that must match the whole value (an anchored pattern stays as it is). */
-function wholeMatch(pattern: RegExp, text: string): boolean {
-  const match = pattern.exec(text);
-  return match !== null && match.index === 0 && match[0].length === text.length;
 }
 
 /**

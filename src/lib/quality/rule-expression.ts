@@ -22,25 +22,34 @@ export interface Rule {
 }
 
 const TOKEN = /\s*(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[A-Za-z_][A-Za-z0-9_]*|==|!=|<=|>=|[-+*/()<>])/y;
+const COMPARISONS = ['==', '!=', '<', '<=', '>', '>='];
+
+/** Whether a node is a condition (true or false) rather than a number. */
+const isCondition = (node: Node): boolean =>
+  COMPARISONS.includes(node.op) || node.op === 'and' || node.op === 'or';
 
 /** Parses a rule. @throws Error naming the position and what was expected */
 export function parseRule(text: string): Rule {
   const tokens: { text: string; at: number }[] = [];
   TOKEN.lastIndex = 0;
   while (TOKEN.lastIndex < text.length) {
-    const at = TOKEN.lastIndex;
+    const from = TOKEN.lastIndex;
     const match = TOKEN.exec(text);
     if (!match) {
-      if (text.slice(at).trim() === '') break;
-      throw new Error(`rule ${JSON.stringify(text)}: unexpected character at ${at + 1}`);
+      const rest = text.slice(from);
+      if (rest.trim() === '') break;
+      throw new Error(
+        `rule ${JSON.stringify(text)}: unexpected character at ${from + rest.length - rest.trimStart().length + 1}`,
+      );
     }
-    tokens.push({ text: match[1] as string, at: at + 1 });
+    const token = match[1] as string;
+    tokens.push({ text: token, at: TOKEN.lastIndex - token.length + 1 });
   }
   let position = 0;
   const columns = new Set<string>();
   const peek = () => tokens[position]?.text;
-  const fail = (expected: string): never => {
-    const token = tokens[position];
+  const fail = (expected: string, at = position): never => {
+    const token = tokens[at];
     throw new Error(
       `rule ${JSON.stringify(text)}: expected ${expected} ${token ? `at ${token.at}, found ${JSON.stringify(token.text)}` : 'at the end'}`,
     );
@@ -49,19 +58,23 @@ export function parseRule(text: string): Rule {
     if (peek() !== expected) fail(JSON.stringify(expected));
     position++;
   };
+  /** A number-valued node, or a failure naming where it started. */
+  const numeric = (node: Node, at: number): Node =>
+    isCondition(node) ? fail('a number, not a condition,', at) : node;
 
   const atom = (): Node => {
     const token = peek();
     if (token === undefined) return fail('a number, a column or "("');
     if (token === '(') {
       position++;
+      // A group is a sum or a condition: whichever the tokens make.
       const inner = or();
       take(')');
       return inner;
     }
     if (token === '-') {
-      position++;
-      return { op: 'neg', arg: atom() };
+      const at = ++position;
+      return { op: 'neg', arg: numeric(atom(), at) };
     }
     if (/^\d/.test(token)) {
       position++;
@@ -71,7 +84,8 @@ export function parseRule(text: string): Rule {
       position++;
       if (token === 'abs' && peek() === '(') {
         position++;
-        const arg = sum();
+        const at = position;
+        const arg = numeric(or(), at);
         take(')');
         return { op: 'abs', arg };
       }
@@ -80,29 +94,60 @@ export function parseRule(text: string): Rule {
     }
     return fail('a number, a column or "("');
   };
-  const binary = (next: () => Node, ops: readonly string[]) => (): Node => {
+  const arithmetic = (next: () => Node, ops: readonly string[]) => (): Node => {
+    let at = position;
     let left = next();
     for (let op = peek(); op !== undefined && ops.includes(op); op = peek()) {
+      numeric(left, at);
       position++;
-      left = { op, left, right: next() } as Node;
+      at = position;
+      left = { op, left, right: numeric(next(), at) } as Node;
     }
     return left;
   };
-  const product = binary(atom, ['*', '/']);
-  const sum = binary(product, ['+', '-']);
+  const product = arithmetic(atom, ['*', '/']);
+  const sum = arithmetic(product, ['+', '-']);
   const comparison = (): Node => {
+    const at = position;
     const left = sum();
     const op = peek();
-    if (op === undefined || !['==', '!=', '<', '<=', '>', '>='].includes(op))
-      return fail('a comparison (==, !=, <, <=, >, >=)');
+    // Without a comparison this is a number (a group's inside) or a parenthesised condition.
+    if (op === undefined || !COMPARISONS.includes(op)) return left;
+    numeric(left, at);
     position++;
-    return { op: op as Comparison, left, right: sum() };
+    const right = position;
+    return { op: op as Comparison, left, right: numeric(sum(), right) };
   };
-  const and = binary(comparison, ['and']);
-  const or = binary(and, ['or']);
+  /** A condition-valued node, or a failure naming where it started. */
+  const condition = (node: Node, at: number): Node =>
+    isCondition(node) ? node : fail('a comparison (==, !=, <, <=, >, >=) after the number that starts', at);
+  const logical = (next: () => Node, op: 'and' | 'or') => (): Node => {
+    let at = position;
+    let left = next();
+    while (peek() === op) {
+      condition(left, at);
+      position++;
+      at = position;
+      left = { op, left, right: condition(next(), at) };
+    }
+    return left;
+  };
+  const and = logical(comparison, 'and');
+  const or = logical(and, 'or');
   const root = or();
-  if (position < tokens.length) fail('the end');
+  if (position < tokens.length) fail(isCondition(root) ? 'the end' : 'a comparison (==, !=, <, <=, >, >=)');
+  if (!isCondition(root)) fail('a comparison (==, !=, <, <=, >, >=)');
   return { columns: [...columns], root };
+}
+
+/**
+ * `|a - b| <= tolerance`, where a difference that is the tolerance in decimal (`1.11 - 1.1` against
+ * 0.01) is not missed by binary rounding; NaN (0/0) is within nothing.
+ */
+function within(a: number, b: number, tolerance: number): boolean {
+  const gap = Math.abs(a - b);
+  if (!(gap < Number.POSITIVE_INFINITY)) return false; // NaN, or an infinite gap
+  return gap <= tolerance || gap - tolerance <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
 /**
@@ -157,9 +202,10 @@ export function compileRule(
     const [l, r] = [number((node as { left: Node }).left), number((node as { right: Node }).right)];
     switch (node.op) {
       case '==':
-        return (i) => Math.abs(l(i) - r(i)) <= tolerance;
+        return (i) => within(l(i), r(i), tolerance);
       case '!=':
-        return (i) => Math.abs(l(i) - r(i)) > tolerance;
+        // NaN (0/0) is unequal to nothing, as it equals nothing: a row with it fails either way.
+        return (i) => !Number.isNaN(l(i) - r(i)) && !within(l(i), r(i), tolerance);
       case '<':
         return (i) => l(i) < r(i);
       case '<=':

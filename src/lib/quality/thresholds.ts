@@ -69,7 +69,9 @@ export function reaches(threshold: Threshold, failing: number, rows: number): bo
  * threshold, `amount / base` as a share for a percent one (a change against a mean of earlier runs).
  */
 export function reachesAmount(threshold: Threshold, amount: number, base: number): boolean {
-  const measured = threshold.unit === 'percent' ? (base === 0 ? Infinity : (amount / base) * 100) : amount;
+  // No change is 0% even of nothing; any change of nothing is infinitely much.
+  const measured =
+    threshold.unit !== 'percent' ? amount : amount === 0 ? 0 : base === 0 ? Infinity : (amount / base) * 100;
   // A share that is exactly the threshold in decimal must not miss it by a rounding error.
   const close = Math.abs(measured - threshold.value) <= 1e-9 * Math.max(1, threshold.value);
   if (close) return threshold.op === '>=';
