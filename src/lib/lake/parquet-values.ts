@@ -3,6 +3,7 @@ import {
   formatValue,
   isCanonicalTimestamp,
   isNullText,
+  isPlainDecimal,
   parseBoolean,
   parseNumber,
   parseTimestamp,
@@ -107,6 +108,7 @@ function toInt64(cell: ParquetCell): bigint | null {
     return BigInt(cell);
   }
   if (typeof cell !== 'string') throw new Error('not an integer');
+  if (cell.length < 16 && isPlainDecimal(cell) && cell.indexOf('.') < 0) return BigInt(Number(cell));
   if (isNullText(cell)) return null;
   const trimmed = cell.trim();
   if (SHORT_INTEGER.test(trimmed)) return BigInt(trimmed);
@@ -121,6 +123,8 @@ function toDouble(cell: ParquetCell): number | null {
   if (typeof cell === 'number') return Number.isNaN(cell) ? null : cell;
   if (typeof cell === 'bigint') return Number(cell);
   if (typeof cell !== 'string') throw new Error('not a number');
+  // Nearly every cell: read as parseNumber would, without its null set, trim and regex.
+  if (isPlainDecimal(cell)) return Number(cell);
   if (isNullText(cell)) return null;
   const trimmed = cell.trim();
   // As formatNumber writes infinities.

@@ -222,7 +222,13 @@ export class ParquetObjectWriter {
     this.queueStep(async () => {
       const parquet = await this.writer();
       await parquet.write({
-        columnData: this.header.map((name, c) => ({ name, data: columns[c] as Stored[] })),
+        // No min/max statistics for text: hyparquet-writer encodes every string again to compare it
+        // (a tenth of the write's time), and engines prune row groups by numbers and times, which keep theirs.
+        columnData: this.header.map((name, c) => ({
+          name,
+          data: columns[c] as Stored[],
+          ...(this.types[c] === 'string' ? { statistics: false } : {}),
+        })),
         rowGroupSize: size,
       });
     });
