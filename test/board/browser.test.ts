@@ -1,21 +1,11 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIds } from '../../src/lib/pipeline/lifecycle.ts';
 import type { RunOutcome } from '../../src/producers/follow-runs.ts';
+import { browserSkipReason, launchChromium } from '../helpers/chromium.ts';
 import { createPipelineEnv, generatedRun, type PipelineEnv } from '../helpers/pipeline-env.ts';
 import { type BoardEnv, PASSWORD, startBoard, USER } from './board-env.ts';
 
-/** Debian's `chromium` package (scripts/install-browser.sh); playwright-core downloads no browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const SCREENSHOTS = {
   overview: '/tmp/lakeflow-board-overview.png',
   quality: '/tmp/lakeflow-board-quality.png',
@@ -23,12 +13,7 @@ const SCREENSHOTS = {
 };
 const RUN_ID = 'sales_etl-2024-01-20';
 
-/** Why this file cannot run here; never set in CI, where a missing browser must fail the test instead. */
-const skipReason =
-  process.env.CI !== 'true' && !existsSync(CHROMIUM)
-    ? `browser test skipped: ${CHROMIUM} is not installed (run scripts/install-browser.sh; in CI this fails instead)`
-    : undefined;
-if (skipReason) console.warn(skipReason);
+const skipReason = browserSkipReason('board browser test');
 
 describe.skipIf(skipReason !== undefined)('the board in headless Chromium', () => {
   let pipeline: PipelineEnv;
@@ -37,12 +22,10 @@ describe.skipIf(skipReason !== undefined)('the board in headless Chromium', () =
   let outcome: RunOutcome;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: CI must install it (scripts/install-browser.sh)`);
     pipeline = await createPipelineEnv();
     board = await startBoard({ config: pipeline.config });
     [outcome] = (await pipeline.run([generatedRun('2024-01-20')])) as [RunOutcome];
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
