@@ -1,8 +1,9 @@
 import type { DataLake } from '../lib/lake/data-lake.ts';
 import type { IngestResult, TransformResult } from '../lib/pipeline/jobs.ts';
 import type { RunRecord } from '../lib/pipeline/run-record.ts';
+import { formatTable } from '../lib/text-table.ts';
 import type { RunOutcome } from './follow-runs.ts';
-import { formatRunSummary, formatTable } from './summary-table.ts';
+import { formatRunSummary } from './summary-table.ts';
 
 interface QualityReportDoc {
   overall_score: number | null;

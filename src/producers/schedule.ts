@@ -3,10 +3,10 @@ import { loadPipelines } from '../lib/definition/registry.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { openProducer } from '../lib/pipeline/producer.ts';
 import { listSchedules, removeSchedule, setSchedule } from '../lib/pipeline/schedules.ts';
+import { formatTable } from '../lib/text-table.ts';
 import { exitOnSignal } from './exit-on-signal.ts';
 import { helpRequested } from './run-template.ts';
 import { parseScheduleArgs, SCHEDULE_USAGE } from './schedule-args.ts';
-import { formatTable } from './summary-table.ts';
 
 /** `npm run schedule`: set, remove or list the cron schedules that workers turn into runs. */
 async function main(): Promise<number> {

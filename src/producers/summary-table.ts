@@ -1,22 +1,7 @@
 import { prerequisitesOf } from '../lib/pipeline/lifecycle.ts';
 import { type RunRecord, stepTimes } from '../lib/pipeline/run-record.ts';
+import { formatTable } from '../lib/text-table.ts';
 import { type RunOutcome, seconds } from './follow-runs.ts';
-
-/** Renders rows as an aligned plain-text table (first row is the header). */
-export function formatTable(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const row of rows) {
-    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
-  }
-  const line = (row: readonly string[]) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  const [header, ...body] = rows;
-  if (!header) return '';
-  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...body.map(line)].join('\n');
-}
 
 /**
  * Where a run's time went along its critical path: from the root step back through the prerequisite

@@ -1,19 +1,5 @@
+import { formatTable as table } from '../text-table.ts';
 import type { HistoryEntry } from './history.ts';
-
-/** An aligned plain-text table; the first row is the header. */
-function table(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const row of rows)
-    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
-  const line = (row: readonly string[]) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  const [header, ...body] = rows;
-  if (!header) return '';
-  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...body.map(line)].join('\n');
-}
 
 /** The run's result in a word: `fail` when a check ended error, `warn` when one warned, else `pass`. */
 const result = (entry: HistoryEntry) =>
