@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { WORKER_HEAP_LIMIT_MB } from '../src/dev/worker-process.ts';
+import { DATASET_FORMATS, type DatasetFormat } from '../src/lib/lake/keys.ts';
 
 /** The bench's options; see {@link USAGE}. */
 export interface BenchArgs {
@@ -8,6 +9,8 @@ export interface BenchArgs {
   dates: number;
   /** Worker process counts to measure. */
   workers: number[];
+  /** Formats of sales_etl's datasets to measure (each a configuration, taking turns with the others). */
+  formats: DatasetFormat[];
   repeat: number;
   /** Backfills each configuration runs, unmeasured, before the measured ones. */
   warmup: number;
@@ -33,6 +36,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --rows N[,N…]        transactions per backfill (default 1000000; with --scale 1000000)
   --dates D            dates the transactions spread over, one run per date (default 10)
   --workers N[,N…]     worker processes (default 2)
+  --format F[,F…]      sales_etl's datasets as csv (default) or parquet; csv,parquet measures both,
+                       taking turns backfill by backfill (bench/formats.ts makes the definition)
   --repeat R           backfills per configuration; figures are medians (default 1)
   --warmup W           unmeasured backfills first, on each configuration's fresh workers (default 1):
                        their first backfill compiles code and grows heaps; 0 measures it too
@@ -63,6 +68,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       rows: { type: 'string' },
       dates: { type: 'string', default: '10' },
       workers: { type: 'string' },
+      format: { type: 'string', default: 'csv' },
       repeat: { type: 'string', default: '1' },
       warmup: { type: 'string', default: '1' },
       'latency-runs': { type: 'string', default: '20' },
@@ -87,6 +93,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     rows: list('rows', values.rows ?? '1000000', 1),
     dates: count('dates', values.dates, 1),
     workers: scale ? [1, 2] : list('workers', values.workers ?? '2', 1),
+    formats: formats(values.format),
     repeat: count('repeat', values.repeat, 1),
     warmup: count('warmup', values.warmup, 0),
     latencyRuns: count('latency-runs', values['latency-runs'], 0),
@@ -115,6 +122,14 @@ function count(name: string, text: string | undefined, min: number): number {
     throw new Error(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(text)}\n\n${USAGE}`);
   }
   return value;
+}
+
+function formats(text: string): DatasetFormat[] {
+  const names = [...new Set(text.split(',').map((part) => part.trim()))];
+  const unknown = names.filter((name) => !DATASET_FORMATS.includes(name as DatasetFormat));
+  if (unknown.length > 0 || names.length === 0)
+    throw new Error(`--format takes ${DATASET_FORMATS.join(', ')}, got ${JSON.stringify(text)}\n\n${USAGE}`);
+  return names as DatasetFormat[];
 }
 
 function list(name: string, text: string, min: number): number[] {

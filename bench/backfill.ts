@@ -27,6 +27,8 @@ export interface BackfillFigures {
   statuses: Record<string, number>;
   /** sha256 of every output object, by key: equal across worker counts and repeats, or something is wrong. */
   outputs: Record<string, string>;
+  /** Bytes of the datasets written (every date's cleaned, enriched and summary objects). */
+  datasetBytes: number;
 }
 
 /**
@@ -94,6 +96,10 @@ export async function runBackfill(
     },
     statuses,
     outputs: outputChecksums(records),
+    datasetBytes: records
+      .flatMap((record) => record.lineage.outputs)
+      .filter((ref) => ref.key.includes('/datasets/'))
+      .reduce((total, ref) => total + ref.bytes, 0),
   };
 }
 

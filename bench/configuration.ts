@@ -4,11 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/lib/config.ts';
+import type { DatasetFormat } from '../src/lib/lake/keys.ts';
 import { enqueueRuns, openProducer, type Producer } from '../src/lib/pipeline/producer.ts';
 import { deleteQueueKeys } from '../src/lib/pipeline/queues.ts';
 import { RunFollower } from '../src/producers/follow-runs.ts';
 import { type BackfillFigures, backfillSpecs, runBackfill } from './backfill.ts';
 import type { Dataset } from './dataset.ts';
+import { pipelinesDirFor } from './formats.ts';
 import { type LatencyFigures, measureLatency, notebookRun } from './latency.ts';
 import { sum } from './stats.ts';
 import { verifyAgainstUnstreamed } from './verify.ts';
@@ -27,6 +29,8 @@ export interface ConfigurationFigures {
   rows: number;
   dates: number;
   workers: number;
+  /** The format of sales_etl's datasets. */
+  format: DatasetFormat;
   /** Unmeasured backfills run first. */
   warmup: number;
   /** One entry per repeat. */
@@ -60,6 +64,8 @@ export interface ConfigurationOptions {
   root: string;
   dataset: Dataset;
   workers: number;
+  /** The format of sales_etl's datasets (see bench/formats.ts). */
+  format: DatasetFormat;
   repeat: number;
   /** Unmeasured backfills each configuration runs before its measured ones (see {@link OpenConfiguration.warmUp}). */
   warmup: number;
@@ -102,7 +108,14 @@ export async function openConfiguration(options: ConfigurationOptions): Promise<
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const lakeDir = path.join(options.root, `lake-${prefix}`);
   await mkdir(lakeDir, { recursive: true });
-  const env = { REDIS_URL: options.redisUrl, QUEUE_PREFIX: prefix, LAKE_URL: lakeDir, LOG_LEVEL: 'info' };
+  const pipelinesDir = await pipelinesDirFor(options.root, options.format, options.runner);
+  const env = {
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: prefix,
+    LAKE_URL: lakeDir,
+    LOG_LEVEL: 'info',
+    ...(pipelinesDir ? { PIPELINES_DIR: pipelinesDir } : {}),
+  };
   const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
   const nodeArgs = [
     ...(options.nodeArgs ?? []),
@@ -134,19 +147,18 @@ export async function openConfiguration(options: ConfigurationOptions): Promise<
   const backfills: ConfigurationFigures['backfills'] = [];
   let peakSinceReset = true;
   let warmUps = 0;
+  const what = `${dataset.rows} rows, ${options.workers} worker(s), ${options.format}`;
   return {
     async warmUp() {
       warmUps++;
-      log(
-        `  ${dataset.rows} rows, ${options.workers} worker(s): warm-up backfill ${warmUps}/${options.warmup}…`,
-      );
+      log(`  ${what}: warm-up backfill ${warmUps}/${options.warmup}…`);
       const figures = await runBackfill(producer, follower, backfillSpecs(dataset, `${prefix}w${warmUps}`));
       log(`    wall ${Math.round(figures.wallMs)} ms (not counted)`);
     },
     async backfill() {
       const r = backfills.length;
       for (const pid of pids) peakSinceReset = (await resetPeak(pid)) && peakSinceReset;
-      log(`  ${dataset.rows} rows, ${options.workers} worker(s): backfill ${r + 1}/${options.repeat}…`);
+      log(`  ${what}: backfill ${r + 1}/${options.repeat}…`);
       const cpuBefore = await Promise.all(pids.map((pid) => procCpuSeconds(pid)));
       const mainBefore = await Promise.all(pids.map((pid) => procMainThreadCpuSeconds(pid)));
       const busyBefore = await machineBusySeconds();
@@ -168,7 +180,7 @@ export async function openConfiguration(options: ConfigurationOptions): Promise<
       log(
         `    wall ${Math.round(figures.wallMs)} ms, worker CPU ${workerCpu.map((s) => s.toFixed(1)).join('/')} s ` +
           `(main threads ${cpu.mainThreads.toFixed(1)}), other load ${Math.round(cpu.otherShare * 100)}%, ` +
-          `peak RSS ${memory.map((m) => Math.round(m.peak)).join('/')} MB`,
+          `peak RSS ${memory.map((m) => Math.round(m.peak)).join('/')} MB, datasets ${(figures.datasetBytes / 1e6).toFixed(1)} MB`,
       );
     },
     async finish() {
@@ -177,19 +189,18 @@ export async function openConfiguration(options: ConfigurationOptions): Promise<
           rows: dataset.rows,
           dates: dataset.dates.length,
           workers: options.workers,
+          format: options.format,
           warmup: warmUps,
           backfills,
           startup: workers.startup,
           peakSinceReset,
         };
-        if (options.verify) {
+        if (options.verify && options.format === 'csv') {
           log('  verifying the outputs against an unstreamed in-process run…');
           result.verifyProblems = await verifyAgainstUnstreamed(lakeDir, dataset.dates);
         }
         if (options.latencyRuns > 0) {
-          log(
-            `  ${dataset.rows} rows, ${options.workers} worker(s): notebook-size latency, ${options.latencyRuns} runs on warm workers…`,
-          );
+          log(`  ${what}: notebook-size latency, ${options.latencyRuns} runs on warm workers…`);
           result.latency = await measureLatency(producer, follower, options.latencyRuns);
         }
         return result;

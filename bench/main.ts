@@ -45,21 +45,24 @@ async function main(): Promise<void> {
       const dataset = await ensureDataset(ROOT, spec);
       figures.push(
         ...(await measureInterleaved(
-          args.workers.map((workers) => ({
-            redisUrl,
-            root: ROOT,
-            dataset,
-            workers,
-            repeat: args.repeat,
-            warmup: args.warmup,
-            latencyRuns: args.latencyRuns,
-            concurrency: args.concurrency,
-            runner: args.runner,
-            verify: args.verify,
-            cpuProf: args.cpuProf,
-            nodeArgs: args.nodeArgs,
-            log,
-          })),
+          args.workers.flatMap((workers) =>
+            args.formats.map((format) => ({
+              redisUrl,
+              format,
+              root: ROOT,
+              dataset,
+              workers,
+              repeat: args.repeat,
+              warmup: args.warmup,
+              latencyRuns: args.latencyRuns,
+              concurrency: args.concurrency,
+              runner: args.runner,
+              verify: args.verify,
+              cpuProf: args.cpuProf,
+              nodeArgs: args.nodeArgs,
+              log,
+            })),
+          ),
         )),
       );
     }
@@ -136,8 +139,8 @@ async function measureInterleaved(all: ConfigurationOptions[]): Promise<Configur
  */
 function scaleRatios(summaries: ReturnType<typeof summarize>[]) {
   return [...new Set(summaries.map((s) => s.rows))].flatMap((rows) => {
-    const one = summaries.find((s) => s.rows === rows && s.workers === 1);
-    const two = summaries.find((s) => s.rows === rows && s.workers === 2);
+    const one = summaries.find((s) => s.rows === rows && s.workers === 1 && s.format === 'csv');
+    const two = summaries.find((s) => s.rows === rows && s.workers === 2 && s.format === 'csv');
     if (!one || !two) return [];
     const pairRatios = one.wallsMs.map((ms, r) => ms / (two.wallsMs[r] as number));
     return [
@@ -163,14 +166,15 @@ function scaleRatios(summaries: ReturnType<typeof summarize>[]) {
 /** Outputs must not depend on the worker count or the repeat, and must equal the unstreamed ones. */
 function checkOutputs(figures: ConfigurationFigures[], summaries: ReturnType<typeof summarize>[]): string[] {
   const problems: string[] = [];
-  const bySize = new Map<number, string>();
+  // Per input size and format: the formats write different objects, each the same every time.
+  const bySize = new Map<string, string>();
   for (const f of figures) {
     for (const b of f.backfills) {
       const sums = JSON.stringify(b.outputs);
-      const seen = bySize.get(f.rows);
-      if (seen === undefined) bySize.set(f.rows, sums);
+      const seen = bySize.get(`${f.rows} ${f.format}`);
+      if (seen === undefined) bySize.set(`${f.rows} ${f.format}`, sums);
       else if (seen !== sums)
-        problems.push(`${f.rows} rows, ${f.workers} workers: outputs differ between backfills`);
+        problems.push(`${f.rows} rows, ${f.workers} workers, ${f.format}: outputs differ between backfills`);
     }
     for (const problem of f.verifyProblems ?? [])
       problems.push(`${f.rows} rows, ${f.workers} workers: ${problem}`);

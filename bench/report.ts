@@ -7,7 +7,10 @@ export interface ConfigurationSummary {
   rows: number;
   dates: number;
   workers: number;
+  format: string;
   repeats: number;
+  /** Median over repeats of the bytes of the datasets written. */
+  datasetBytes: number;
   wallMs: number;
   rowsPerSecond: number;
   stages: Record<Stage, { spanMs: number; jobMs: number; rowsPerSecond: number }>;
@@ -46,7 +49,9 @@ export function summarize(figures: ConfigurationFigures): ConfigurationSummary {
     rows: figures.rows,
     dates: figures.dates,
     workers: figures.workers,
+    format: figures.format,
     repeats: backfills.length,
+    datasetBytes: median(backfills.map((b) => b.datasetBytes)),
     wallMs,
     rowsPerSecond: figures.rows / (wallMs / 1000),
     stages: Object.fromEntries(STAGES.map((name) => [name, stage(name)])) as ConfigurationSummary['stages'],
@@ -72,6 +77,7 @@ export function backfillTable(summaries: ConfigurationSummary[]): string {
     'rows',
     'dates',
     'workers',
+    'format',
     'runs',
     'wall s',
     'rows/s',
@@ -81,12 +87,14 @@ export function backfillTable(summaries: ConfigurationSummary[]): string {
     'worker CPU s (main threads)',
     'peak RSS MB/worker',
     'idle RSS MB',
+    'datasets MB',
     'other load',
   ];
   const lines = summaries.map((s) => [
     String(s.rows),
     String(s.dates),
     String(s.workers),
+    s.format,
     String(s.repeats),
     seconds(s.wallMs),
     rate(s.rowsPerSecond),
@@ -94,6 +102,7 @@ export function backfillTable(summaries: ConfigurationSummary[]): string {
     `${s.workerCpuSeconds.toFixed(1)} (${s.mainThreadCpuSeconds.toFixed(1)})`,
     s.peakRssMb.map((mb) => Math.round(mb)).join(' / '),
     s.startupRssMb.map((mb) => Math.round(mb)).join(' / '),
+    (s.datasetBytes / 1e6).toFixed(1),
     `${Math.round(s.otherLoad * 100)}%`,
   ]);
   return table([header, ...lines]);
@@ -106,6 +115,7 @@ export function latencyTable(figures: ConfigurationFigures[]): string {
       ? [
           [
             String(f.workers),
+            f.format,
             String(f.latency.runs),
             String(round(f.latency.medianMs)),
             String(round(f.latency.minMs)),
@@ -117,7 +127,7 @@ export function latencyTable(figures: ConfigurationFigures[]): string {
   );
   if (rows.length === 0) return '';
   return table([
-    ['workers', 'runs', 'median ms', 'min ms', 'max ms', 'record median ms (enqueued → endedAt)'],
+    ['workers', 'format', 'runs', 'median ms', 'min ms', 'max ms', 'record median ms (enqueued → endedAt)'],
     ...rows,
   ]);
 }
