@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import salesEtl from '../../pipelines/sales_etl/pipeline.ts';
 import sensors from '../../pipelines/sensors/pipeline.ts';
+import { definePipeline, fact } from '../../src/api.ts';
 import type { PipelineDefinition } from '../../src/lib/definition/define.ts';
 import { withDatasetFormats } from '../../src/lib/engine/dataset-formats.ts';
 import { runTransform } from '../../src/lib/engine/run-transform.ts';
@@ -158,5 +159,22 @@ describe('Parquet datasets through the engine', () => {
         }
       }
     });
+  });
+
+  it('refuses an unknown format when the definition loads, and a switch of a dataset not written', () => {
+    expect(() =>
+      definePipeline({
+        name: 'bad_format',
+        sources: { events: fact({ eventTime: 'ts', schema: { ts: 'datetime' } }) },
+        transform: ({ from }) => from('events').write('out', { format: 'orc' as never }),
+      }),
+    ).toThrow(/transform step 1 \(write\): format "orc": csv or parquet/);
+    expect(salesEtl.plan.datasets.map((d) => d.format)).toEqual(['csv', 'csv', 'csv']);
+    expect(allParquet(salesEtl).plan.datasets.map((d) => d.format)).toEqual([
+      'parquet',
+      'parquet',
+      'parquet',
+    ]);
+    expect(() => withDatasetFormats(salesEtl, { nope: 'parquet' })).toThrow(/writes no dataset nope/);
   });
 });
