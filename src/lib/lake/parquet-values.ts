@@ -1,7 +1,6 @@
 import type { ColumnType } from '../definition/schema.ts';
 import {
   formatValue,
-  isCanonicalTimestamp,
   isNullText,
   isPlainDecimal,
   parseBoolean,
@@ -173,25 +172,41 @@ function toMicros(cell: ParquetCell): bigint | null {
   return BigInt(ms) * 1000n + BigInt(micros);
 }
 
+/** Milliseconds of each day's midnight by `YYYYMMDD`, NaN for no real day: a dataset has few days. */
+const midnights = new Map<number, number>();
+const MIDNIGHTS_LIMIT = 10_000;
+
 /**
- * Milliseconds of a canonical `YYYY-MM-DD HH:MM:SS` (as `isCanonicalTimestamp` accepts it) or of a
- * real date `YYYY-MM-DD` (year 1000 on); undefined for any other text, which `parseTimestamp` reads.
+ * Milliseconds of a canonical `YYYY-MM-DD HH:MM:SS` (space or `T`) or of a date `YYYY-MM-DD`, year
+ * 1000 on, as `parseTimestamp` reads them; undefined for any other text, which `parseTimestamp` reads.
  */
 function canonicalMs(text: string): number | undefined {
   const length = text.length;
-  if (length === 19) {
-    if (!isCanonicalTimestamp(text)) return undefined;
-    const time = (number(text, 11, 2) * 60 + number(text, 14, 2)) * 60 + number(text, 17, 2);
-    return Date.UTC(number(text, 0, 4), number(text, 5, 2) - 1, number(text, 8, 2)) + time * 1000;
-  }
-  if (length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
+  if ((length !== 19 && length !== 10) || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45)
+    return undefined;
   const year = number(text, 0, 4);
   const month = number(text, 5, 2);
   const day = number(text, 8, 2);
   if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
-  const ms = Date.UTC(year, month - 1, day);
-  // A day past the month's end rolls over into the next month: not a real date, left to parseTimestamp.
-  return new Date(ms).getUTCDate() === day ? ms : undefined;
+  const ymd = year * 10_000 + month * 100 + day;
+  let midnight = midnights.get(ymd);
+  if (midnight === undefined) {
+    const ms = Date.UTC(year, month - 1, day);
+    // A day past the month's end rolls over into the next month: not a real date.
+    midnight = new Date(ms).getUTCDate() === day ? ms : Number.NaN;
+    if (midnights.size >= MIDNIGHTS_LIMIT) midnights.clear();
+    midnights.set(ymd, midnight);
+  }
+  if (Number.isNaN(midnight)) return undefined;
+  if (length === 10) return midnight;
+  const separator = text.charCodeAt(10);
+  if ((separator !== 32 && separator !== 84) || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58)
+    return undefined;
+  const hour = number(text, 11, 2);
+  const minute = number(text, 14, 2);
+  const second = number(text, 17, 2);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  return midnight + ((hour * 60 + minute) * 60 + second) * 1000;
 }
 
 /** The decimal number of `count` characters at `from`, -1 when one is not a digit. */
