@@ -43,7 +43,7 @@ export interface ParquetWriterOptions {
  * smallest file (4.8 MB) but peaked at 257-330 MB RSS, 32k-row groups 215-226 MB for 5.3 MB, 8k-row
  * groups under 200 MB for 8.6 MB. Through the engine (sales_etl, two Parquet datasets of 12 and 18
  * columns open at once, two transforms per worker), 32k-row groups took workers to 280 MB, 8k-row
- * ones kept them under 200 MB (docs/performance.md), for 3% more bytes. 8k rows is still a large
+ * ones kept them under 200 MB (docs/performance.md), for 4% more bytes. 8k rows is still a large
  * group for DuckDB's scans, which read row groups in parallel.
  */
 export const DEFAULT_ROW_GROUP_ROWS = 8_192;
