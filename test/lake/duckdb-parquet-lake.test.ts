@@ -130,4 +130,43 @@ describe('DuckDB reads the lake as it is', () => {
       });
     });
   });
+
+  it('sales_etl with every dataset as Parquet: the same counts and sums as its CSV run', async () => {
+    const parquet = withDatasetFormats(salesEtl, {
+      cleaned: 'parquet',
+      enriched: 'parquet',
+      daily_summary: 'parquet',
+    });
+    await withTempLake(async ({ lake, dir }) => {
+      let enrichedRows = 0;
+      for (const date of DATES) {
+        const asCsv = await runLocal({ pipeline: salesEtl, lake, date, suite: null, runId: `csv-${date}` });
+        const run = await runLocal({ pipeline: parquet, lake, date, suite: null, runId: `pq-${date}` });
+        expect(run.transform.outputs.enriched?.rows).toBe(asCsv.transform.outputs.enriched?.rows);
+        enrichedRows += run.transform.outputs.enriched?.rows ?? 0;
+      }
+      const read = (dataset: string, format: 'csv' | 'parquet') =>
+        `${format === 'csv' ? 'read_csv_auto' : 'read_parquet'}('${path.join(dir, `sales_etl/datasets/${dataset}/date=*/*.${format}`)}', hive_partitioning = true)`;
+      await withDuckDb(async (query) => {
+        const sums = async (format: 'csv' | 'parquet') =>
+          (
+            await query(
+              `select (select count(*) from ${read('enriched', format)})::bigint as n,
+                      (select sum(total_amount) from ${read('enriched', format)}) as revenue,
+                      (select sum(revenue) from ${read('daily_summary', format)}) as summary_revenue,
+                      (select sum(transaction_count) from ${read('daily_summary', format)})::bigint as transactions,
+                      (select count(*) from ${read('cleaned', format)})::bigint as cleaned`,
+            )
+          )[0] as Row;
+        const fromParquet = await sums('parquet');
+        const fromCsv = await sums('csv');
+        expect(fromParquet.n).toBe(BigInt(enrichedRows));
+        expect(fromParquet.transactions).toBe(fromParquet.n);
+        expect(fromParquet.cleaned).toBe(fromCsv.cleaned);
+        expect(fromParquet.revenue as number).toBeCloseTo(fromCsv.revenue as number, 6);
+        expect(fromParquet.summary_revenue as number).toBeCloseTo(fromCsv.summary_revenue as number, 6);
+        expect(fromParquet.summary_revenue as number).toBeCloseTo(fromParquet.revenue as number, 4);
+      });
+    });
+  });
 });
