@@ -11,15 +11,15 @@ import { Processes, runEnqueueCli } from '../reliability/support/harness.ts';
 
 /**
  * A quarantine through the whole flow: a user's pipeline in a temporary PIPELINES_DIR, a real worker
- * process, `npm run enqueue --wait`. Bad rows within the limit leave the run `success` with its
- * quarantine in the record; past the limit the run fails with QUARANTINE_LIMIT and the date's
- * objects stay those of the run before.
+ * process, `npm run enqueue --wait`. Bad rows (a value of the wrong type, a value failing the
+ * declared check) within the limit leave the run `success` with its quarantine in the record; past
+ * the limit the run fails with QUARANTINE_LIMIT and the date's objects stay those of the run before.
  */
 
 const DATE = '2024-04-09';
 const P = 'quarantined';
 const API = pathToFileURL(path.resolve(import.meta.dirname, '../../src/api.ts')).href;
-const PIPELINE = `import { complete, definePipeline, fact } from '${API}';
+const PIPELINE = `import { compare, complete, definePipeline, fact } from '${API}';
 
 export default definePipeline({
   name: '${P}',
@@ -27,7 +27,7 @@ export default definePipeline({
     readings: fact({
       eventTime: 'ts',
       schema: { reading_id: 'string', ts: 'datetime', value: 'float' },
-      quarantine: { limit: '> 2' },
+      quarantine: { limit: '> 2', checks: [compare('Non-negative value', 'value', '>=', 0)] },
     }),
   },
   transform: ({ from }) => from('readings').write('clean'),
@@ -35,10 +35,16 @@ export default definePipeline({
 });
 `;
 
-/** Ten readings of the date, with the 1-based rows of `bad` holding the value "high", not a number. */
-function readingsCsv(bad: number[]): string {
+/**
+ * Ten readings of the date, with the 1-based rows of `bad` holding the value "high", not a number,
+ * and those of `negative` a value below 0, which the declared check quarantines.
+ */
+function readingsCsv(bad: number[], negative: number[] = []): string {
   const lines = ['reading_id,ts,value'];
-  for (let n = 1; n <= 10; n++) lines.push(`R${n},${DATE} 10:00:00,${bad.includes(n) ? 'high' : n}`);
+  for (let n = 1; n <= 10; n++) {
+    const value = bad.includes(n) ? 'high' : negative.includes(n) ? -n : n;
+    lines.push(`R${n},${DATE} 10:00:00,${value}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -72,7 +78,7 @@ async function runWith(csv: string, name: string, rerun: boolean) {
 
 describe('a quarantine through the workers', () => {
   it('ends success with the bad rows set aside, and fails past the limit leaving the date as it was', async () => {
-    const first = await runWith(readingsCsv([4, 9]), 'two-bad', false);
+    const first = await runWith(readingsCsv([4], [9]), 'two-bad', false);
     expect(first.result.code, first.result.stdout + first.result.stderr).toBe(0);
     expect(first.record).toMatchObject({ status: 'success', errors: [], quarantined: { readings: 2 } });
     const quarantineKey = lakeKeys.quarantine(P, 'readings', DATE);
@@ -86,11 +92,11 @@ describe('a quarantine through the workers', () => {
     const quarantined = await env.producer.lake.readCsvRows(quarantineKey);
     expect(quarantined.rows.map((row) => [row[0], row[1], row[3]])).toEqual([
       ['type:value:float', '4', 'R4'],
-      ['type:value:float', '9', 'R9'],
+      ['check:Non-negative value', '9', 'R9'],
     ]);
     const before = await env.producer.lake.storage.get(quarantineKey);
 
-    const second = await runWith(readingsCsv([1, 4, 9]), 'three-bad', true);
+    const second = await runWith(readingsCsv([1, 4], [9]), 'three-bad', true);
     expect(second.result.code).not.toBe(0);
     expect(second.record.status).toBe('failed');
     expect(second.record.errors.join('\n')).toContain('QUARANTINE_LIMIT');

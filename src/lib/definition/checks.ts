@@ -115,7 +115,7 @@ export function sourceProblems(name: string, source: Source): string[] {
   for (const column of source.required ?? []) {
     if (!(column in schema)) problems.push(`${where}: required column ${column} is not in the schema`);
   }
-  for (const problem of quarantineProblems(source.quarantine)) problems.push(`${where}: ${problem}`);
+  for (const problem of quarantineProblems(source.quarantine, schema)) problems.push(`${where}: ${problem}`);
   if (source.kind === 'fact') {
     const type = schema[source.eventTime];
     if (type === undefined)

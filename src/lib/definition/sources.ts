@@ -1,7 +1,10 @@
 import type { z } from 'zod';
-import { THRESHOLD_FORMS, thresholdSchema } from '../quality/thresholds.ts';
+import type { ROW_TEST_KINDS, RowTestCheck } from '../quality/row-tests.ts';
 import type { Rng } from '../sources/random.ts';
+import type { CheckOf } from './quality.ts';
 import type { ColumnOf, RowOf, Schema } from './schema.ts';
+
+export { quarantineProblems } from './quarantine-checks.ts';
 
 /** File formats a source accepts from files and lake objects. */
 export type InputFormat = 'csv' | 'json' | 'ndjson' | 'parquet';
@@ -33,18 +36,34 @@ export interface SourceGenerator<R, O = Record<string, never>> {
 }
 
 /**
- * A source's quarantine: rows that fail a per-row check of ingestion (a value that does not fit its
- * column's type, an event time off the run's date, a repeated dimension key) go to
- * `<pipeline>/quarantine/<source>/date=…/<source>.csv` instead of failing the run, and the other rows
- * land. Without a quarantine (the default) the first bad row fails the run.
+ * A check a source of rows `R` may quarantine by: a row check of a kind that judges one row by
+ * itself (row-tests.ts), naming columns of `R` (numeric ones for `inRange` and `compare`).
  */
-export interface QuarantineOptions {
+export type QuarantineCheck<R> = Extract<CheckOf<R>, { kind: (typeof ROW_TEST_KINDS)[number] }>;
+/** The quarantine checks of a source of schema `S`: typed by its columns, unless `S` is any schema. */
+type SourceCheck<S extends Schema> = string extends keyof S ? RowTestCheck : QuarantineCheck<RowOf<S>>;
+
+/**
+ * A source's quarantine: rows that fail a per-row check of ingestion (a value that does not fit its
+ * column's type, an event time off the run's date, a repeated dimension key) or one of its `checks`
+ * go to `<pipeline>/quarantine/<source>/date=…/<source>.csv` instead of failing the run, and the
+ * other rows land. Without a quarantine (the default) the first bad row fails the run.
+ */
+export interface QuarantineOptions<C extends RowTestCheck = RowTestCheck> {
   /**
    * When the run fails after all: quarantined rows reaching it, in the language of a check's
    * `warn`/`error` (`> N`, `>= N` rows, `> N%`, `>= N%` of the input's rows). `'> 1%'` lands an input
    * with at most 1 % bad rows. No default: a quarantine says how much it may take.
    */
   limit: string;
+  /**
+   * Row checks a row that passed validation must pass too, applied in order: the first it fails
+   * quarantines it under rule `check:<name>` (default: none). The suites' builders (`complete`,
+   * `inRange`, `compare`, `acceptedValues`, `matches`, `rule`, `satisfies`) without `warn`, `error`,
+   * `threshold`, `severity`, `blocking` or `samples`: any failing row is quarantined, and `limit`
+   * decides whether the run fails.
+   */
+  checks?: readonly C[];
 }
 
 interface SourceCommon<S extends Schema> {
@@ -55,7 +74,7 @@ interface SourceCommon<S extends Schema> {
   /** Accepted input formats (default csv, json and ndjson). */
   formats?: readonly InputFormat[];
   /** Sets bad rows aside instead of failing the run (default: none, the first bad row fails it). */
-  quarantine?: QuarantineOptions;
+  quarantine?: QuarantineOptions<SourceCheck<S>>;
   description?: string;
 }
 
@@ -92,7 +111,7 @@ export function fact<const S extends Schema, O = Record<string, never>>(definiti
   eventTime: NoInfer<ColumnOf<S>>;
   required?: readonly NoInfer<ColumnOf<S>>[];
   formats?: readonly InputFormat[];
-  quarantine?: QuarantineOptions;
+  quarantine?: QuarantineOptions<QuarantineCheck<RowOf<NoInfer<S>>>>;
   generate?: SourceGenerator<RowOf<NoInfer<S>>, O>;
   description?: string;
 }): FactSource<S> {
@@ -112,32 +131,10 @@ export function dimension<
   key: K | readonly K[];
   required?: readonly NoInfer<ColumnOf<S>>[];
   formats?: readonly InputFormat[];
-  quarantine?: QuarantineOptions;
+  quarantine?: QuarantineOptions<QuarantineCheck<RowOf<NoInfer<S>>>>;
   generate?: SourceGenerator<RowOf<NoInfer<S>>, O>;
   description?: string;
 }): DimensionSource<S, K> {
   const key = (Array.isArray(definition.key) ? definition.key : [definition.key]) as readonly K[];
   return { kind: 'dimension', ...definition, key } as DimensionSource<S, K>;
-}
-
-/**
- * Problems of a source's `quarantine` declaration (none when it has none), each prefixed with
- * `quarantine: `: for the definition's checks at load.
- */
-export function quarantineProblems(quarantine: unknown): string[] {
-  if (quarantine === undefined) return [];
-  const limit = (quarantine as { limit?: unknown } | null)?.limit;
-  if (typeof quarantine !== 'object' || quarantine === null || typeof limit !== 'string')
-    return [`quarantine: expected { limit: '> 1%' } (a limit of the form ${THRESHOLD_FORMS})`];
-  const unknown = Object.keys(quarantine).filter((name) => name !== 'limit');
-  const problems = unknown.map((name) => `quarantine: unknown option ${name} (options: limit)`);
-  const parsed = thresholdSchema.safeParse(limit);
-  if (!parsed.success) {
-    // A bare number or share reads naturally as "at most": say which form means that.
-    const hint = /^\s*\d+(\.\d+)?\s*%?\s*$/.test(limit)
-      ? ` (at most ${limit.trim()}: "> ${limit.trim()}")`
-      : '';
-    for (const issue of parsed.error.issues) problems.push(`quarantine: limit: ${issue.message}${hint}`);
-  }
-  return problems;
 }

@@ -7,7 +7,8 @@ import type { IngestResult, InputSpec } from '../pipeline/jobs.ts';
 import { sourceOf } from '../pipeline/resolve.ts';
 import { type InputTable, openInput, resolveFormat } from '../sources/file-reader.ts';
 import { generateTable } from './generate.ts';
-import { Quarantine, type QuarantineResult, quarantineLimit } from './quarantine.ts';
+import { Quarantine, type QuarantineResult, quarantineLimit, quarantineScreen } from './quarantine.ts';
+import type { RowScreen } from './row-rejects.ts';
 import { SchemaValidator, type ValidationSummary } from './validate.ts';
 
 export interface IngestOptions {
@@ -54,8 +55,9 @@ export interface LandingMetadata {
  * that write fails the job fails too, and its retry rewrites both.
  *
  * A source that declares a quarantine lands its good rows and writes the rows that fail a per-row
- * check to `<pipeline>/quarantine/<source>/date=…/<source>.csv` (see quarantine.ts); past its limit
- * the run fails with neither object written.
+ * check of validation or one of its declared `checks` to
+ * `<pipeline>/quarantine/<source>/date=…/<source>.csv` (see quarantine.ts); past its limit the run
+ * fails with neither object written.
  * @throws InputError for bad input (never retried; `QUARANTINE_LIMIT` past a quarantine's limit),
  * StorageError for the lake, the signal's reason
  */
@@ -68,9 +70,11 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
   const table = await openTable(options, definition);
   const location = input.kind === 'generate' ? {} : { key: input.kind === 'file' ? input.path : input.key };
   const validator = new SchemaValidator(source, definition, { date, location });
+  let screen: RowScreen | undefined;
   try {
     // Before the writer opens, so a file with the wrong columns leaves no trace at all.
     validator.checkHeader(table.header);
+    screen = limit === undefined ? undefined : quarantineScreen(source, definition, table.header, location);
   } catch (error) {
     table.close();
     throw error;
@@ -88,6 +92,7 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
           limit,
           location: { source, ...location },
           signal,
+          screen,
         });
   let landing: ObjectRef;
   let validation: ValidationSummary;

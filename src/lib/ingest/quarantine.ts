@@ -1,9 +1,12 @@
+import { isNumericType } from '../definition/schema.ts';
 import type { Source } from '../definition/sources.ts';
 import { ConfigError, type ErrorLocation, InputError } from '../errors.ts';
 import { csvField, formatCsvLine, type RowBatch } from '../lake/csv.ts';
 import type { CsvObjectWriter, DataLake, ObjectRef } from '../lake/data-lake.ts';
+import { columnsOf } from '../quality/checks.ts';
+import { rowFailure } from '../quality/row-tests.ts';
 import { reaches, type Threshold, thresholdSchema } from '../quality/thresholds.ts';
-import type { RowRejects } from './validate.ts';
+import type { RowRejects, RowScreen } from './row-rejects.ts';
 
 /** The quarantine object's own columns, ahead of the input's. */
 export const QUARANTINE_COLUMNS = ['_rule', '_row', '_error'] as const;
@@ -28,6 +31,44 @@ export function quarantineLimit(name: string, source: Source): Threshold | undef
   return parsed.data;
 }
 
+/**
+ * The test of a source's quarantine `checks` over rows of `header`, built once per ingestion;
+ * `undefined` when it declares none, so a source without checks pays nothing per row. A check's
+ * numbers and `accepted_values` follow the schema's types (validated rows of an int column are
+ * numbers).
+ * @throws InputError `MISSING_COLUMNS` when a check reads a column the input lacks (an optional one)
+ */
+export function quarantineScreen(
+  name: string,
+  source: Source,
+  header: readonly string[],
+  location: ErrorLocation = {},
+): RowScreen | undefined {
+  const checks = source.quarantine?.checks ?? [];
+  if (checks.length === 0) return undefined;
+  const missing = [...new Set(checks.flatMap(columnsOf))].filter((column) => !header.includes(column));
+  if (missing.length > 0) {
+    throw new InputError(`Missing columns the quarantine's checks read: ${missing.join(', ')}`, {
+      code: 'MISSING_COLUMNS',
+      location: { source: name, ...location },
+    });
+  }
+  const indexOf = (column: string) => header.indexOf(column);
+  const numeric = (column: string) => isNumericType(source.schema[column] ?? 'string');
+  const tests = checks.map((check) => ({
+    rule: `check:${check.name}`,
+    column: columnsOf(check).join(', '),
+    fails: rowFailure(check, indexOf, numeric),
+  }));
+  return (row) => {
+    for (const test of tests) {
+      const message = test.fails(row);
+      if (message !== undefined) return { rule: test.rule, column: test.column, message };
+    }
+    return undefined;
+  };
+}
+
 export interface QuarantineOptions {
   lake: DataLake;
   /** The quarantine object's key (`lakeKeys.quarantine`). */
@@ -38,6 +79,8 @@ export interface QuarantineOptions {
   /** Named in the limit's error: the source and the input. */
   location: ErrorLocation;
   signal?: AbortSignal;
+  /** The source's declared checks ({@link quarantineScreen}); default none. */
+  screen?: RowScreen | undefined;
 }
 
 /**
@@ -57,7 +100,11 @@ export class Quarantine implements RowRejects {
   private indices: number[] = [];
   private lines: string[] = [];
 
-  constructor(private readonly options: QuarantineOptions) {}
+  readonly screen: RowScreen | undefined;
+
+  constructor(private readonly options: QuarantineOptions) {
+    this.screen = options.screen;
+  }
 
   /** Rows quarantined so far. */
   get rows(): number {

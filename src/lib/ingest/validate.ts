@@ -6,7 +6,10 @@ import { assertIsoDate } from '../lake/keys.ts';
 import { keyText } from '../pandas/keys.ts';
 import { ParsedTimestamp, parseTimestampInto } from '../pandas/timestamps.ts';
 import { formatDate, isCanonicalTimestamp, isNullText, parseTimestamp } from '../sources/values.ts';
+import type { RowRejects, RowScreen } from './row-rejects.ts';
 import { delimiterHint, isValid, shownText, zoneText } from './validate-text.ts';
+
+export type { RowRejects, RowScreen } from './row-rejects.ts';
 
 /**
  * The seed's `_validate_schema` result. Validation errors throw, so a returned summary is always valid;
@@ -18,18 +21,6 @@ export interface ValidationSummary {
   warnings: string[];
   rowCount: number;
   columnCount: number;
-}
-
-/**
- * Takes the rows that fail a per-row check instead of the run failing (a source's quarantine).
- * Called only for a bad row, so checking good rows allocates nothing.
- */
-export interface RowRejects {
-  /**
-   * `row` is at `index` in the batch being checked; `rule` names the check (`type:quantity:int`);
-   * `error` is what would have been thrown, its location naming the input's row and column.
-   */
-  reject(row: readonly string[], index: number, rule: string, error: InputError): void;
 }
 
 export interface ValidatorOptions {
@@ -137,9 +128,10 @@ export class SchemaValidator {
 
   /**
    * Checks a batch of rows (each as wide as the header). With `rejects`, a row that fails a per-row
-   * check (`INVALID_VALUE`, `OUT_OF_PARTITION`, `DUPLICATE_KEY`) goes there and the rest go on; the
-   * first failing check of a row decides, and a rejected row counts for nothing else (its nulls, its
-   * UTC offset, its key). `MIXED_TIMEZONES` is about the input, not a row: it always throws.
+   * check (`INVALID_VALUE`, `OUT_OF_PARTITION`, `DUPLICATE_KEY`, then `CHECK_FAILED` by its `screen`)
+   * goes there and the rest go on; the first failing check of a row decides, and a rejected row
+   * counts for nothing else (its nulls, its UTC offset, its key). `MIXED_TIMEZONES` is about the
+   * input, not a row: it always throws.
    * @throws InputError `INVALID_VALUE`, `OUT_OF_PARTITION`, `MIXED_TIMEZONES` (event times of a fact
    * that mix UTC offsets, or offsets and naive times) or `DUPLICATE_KEY`, naming the 1-based data row,
    * the column and the offending text
@@ -148,10 +140,11 @@ export class SchemaValidator {
     if (this.columnCount === 0)
       throw new Error('SchemaValidator: checkHeader() must come before checkRows()');
     this.rejects = rejects;
+    const screen = rejects?.screen;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as string[];
       this.rowCount += 1;
-      if (this.checkRow(row)) continue;
+      if (this.checkRow(row) && (screen === undefined || this.passes(row, screen))) continue;
       this.rejectedCount += 1;
       (rejects as RowRejects).reject(row, i, this.problemRule, this.problemError as InputError);
       this.problemError = undefined;
@@ -176,6 +169,16 @@ export class SchemaValidator {
     if (this.eventTimeIndex >= 0) return this.checkEventTime(row);
     if (this.keyIndices.length > 0) return this.checkKey(row);
     return true;
+  }
+
+  /** Whether a valid row passes `screen`; else it gives back what it took: its nulls, key and zone. */
+  private passes(row: string[], screen: RowScreen): boolean {
+    const failure = screen(row);
+    if (failure === undefined) return true;
+    if (this.keyIndices.length > 0) this.seenKeys.delete(keyText(row, this.keyIndices));
+    if (this.zoneRow === this.rowCount) this.zone = undefined;
+    const error = this.error('CHECK_FAILED', failure.message, failure.column);
+    return this.problem(error, failure.rule, row, this.columns.length);
   }
 
   private checkEventTime(row: string[]): boolean {
