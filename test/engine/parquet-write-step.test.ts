@@ -172,6 +172,29 @@ describe('the engine’s Parquet write step', () => {
     });
   });
 
+  it('a function’s strings stay text even when they look like numbers', async () => {
+    const codes = definePipeline({
+      name: 'codes',
+      sources: { events: fact({ eventTime: 'ts', schema: { ts: 'datetime', x: 'float' } }) },
+      transform: ({ from }) =>
+        from('events')
+          .derive({ code: (r) => String(r.x).padStart(3, '0'), half: (r) => r.x / 2 })
+          .write('out', { format: 'parquet' }),
+    });
+    await withTempLake(async ({ lake }) => {
+      await land(lake, codes, { events: csv('ts,x', '2024-03-02 00:00:00,1', '2024-03-02 00:00:00,25') });
+      const result = await run(lake, codes);
+      const table = await readParquetObject(lake.storage, result.outputs.out?.key as string);
+      expect(table.schema).toEqual({ ts: 'datetime', x: 'float', code: 'string', half: 'float' });
+      await table.close();
+      expect(await textRows(lake, result.outputs.out?.key as string)).toEqual([
+        ['ts', 'x', 'code', 'half'],
+        ['2024-03-02 00:00:00', '1', '001', '0.5'],
+        ['2024-03-02 00:00:00', '25', '025', '12.5'],
+      ]);
+    });
+  });
+
   it('an apply() declares a function column’s type instead', async () => {
     const declared = definePipeline({
       name: 'declared',

@@ -24,11 +24,13 @@ describe('Parquet cell conversion', () => {
   });
 
   it('types a function’s column from its values: numbers, booleans, else text', () => {
-    expect(inferType([1, Number.NaN, null, '2.5', 'inf'])).toBe('float');
-    expect(inferType([true, 'false', null, ''])).toBe('bool');
-    expect(inferType([1, 'x'])).toBe('string');
+    expect(inferType([1, Number.NaN, null, Number.POSITIVE_INFINITY])).toBe('float');
+    expect(inferType([true, null, false])).toBe('bool');
+    // A function's strings stay text, even those a number would read back otherwise ('001' as 1).
+    expect(inferType([1, '001'])).toBe('string');
+    expect(inferType(['2.5', 'true'])).toBe('string');
     expect(inferType([true, 1])).toBe('string');
-    expect(inferType([null, '', 'NA'])).toBe('string');
+    expect(inferType([null, null])).toBe('string');
     expect(inferType([])).toBe('string');
   });
 });

@@ -50,40 +50,24 @@ export function converterFor(type: ColumnType): Converter {
 export const keepCell: Converter = (cell) => (cell === undefined ? null : (cell as Stored));
 
 /**
- * The type of a column nobody declared (a `derive` function's result), from the cells of the first
- * row group: numbers (or their text) make a `float` column, booleans (or `true`/`false`) a `bool` one,
- * anything else, or no value at all, a `string` one. DOUBLE, not INT64, for numbers: a function that
- * gave whole numbers in the first group may give fractions later.
+ * The type of a column nobody declared (a `derive` function's result), from the typed values of its
+ * first row group, as the function gave them: numbers make a `float` column, booleans a `bool` one,
+ * strings (even `'001'`, which a number would read back as `1`) or a mix a `string` one, and so does a
+ * column of nulls only. DOUBLE, not INT64, for numbers: a function that gave whole numbers in the first
+ * group may give fractions later.
  */
 export function inferType(cells: readonly Stored[]): ColumnType {
   let numbers = 0;
   let booleans = 0;
-  let values = 0;
   for (const cell of cells) {
-    if (cell === null || cell === '' || (typeof cell === 'number' && Number.isNaN(cell))) continue;
-    if (typeof cell === 'string' && isNullText(cell)) continue;
-    values++;
+    if (cell === null || (typeof cell === 'number' && Number.isNaN(cell))) continue;
     if (typeof cell === 'number' || typeof cell === 'bigint') numbers++;
     else if (typeof cell === 'boolean') booleans++;
-    else if (typeof cell === 'string') {
-      if (fits(toDouble, cell)) numbers++;
-      else if (fits(toBoolean, cell)) booleans++;
-      else return 'string';
-    }
+    else return 'string';
   }
-  if (values === 0) return 'string';
-  if (numbers === values) return 'float';
-  if (booleans === values) return 'bool';
+  if (numbers > 0 && booleans === 0) return 'float';
+  if (booleans > 0 && numbers === 0) return 'bool';
   return 'string';
-}
-
-function fits(converter: Converter, cell: ParquetCell): boolean {
-  try {
-    converter(cell);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Text as is, `''` as null (the product writes a null as an empty CSV field); a typed value as its CSV cell. */

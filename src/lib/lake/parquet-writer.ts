@@ -32,7 +32,8 @@ export interface ParquetWriterOptions {
   codec?: ParquetCodec;
   /**
    * Columns of the schema whose type nobody declared (a function's result): each gets its type from
-   * the first row group's cells (see `inferType`), and later cells must fit it. Default none.
+   * the first row group's cells, which must be typed values (numbers, booleans, strings as text; see
+   * `inferType`), and later cells must fit it. Default none.
    */
   infer?: readonly string[];
   signal?: AbortSignal;
@@ -163,14 +164,18 @@ export class ParquetObjectWriter {
    * date-times as text) or text as CSV holds it, converted by the column's type. The rows are converted
    * before this returns, so the caller may reuse or drop them right away; the promise resolves once a
    * row group they completed has been handed to the backend. Cells past the schema's columns are
-   * ignored: the engine's rows also hold the columns later steps append.
+   * ignored: the engine's rows also hold the columns later steps append. `columns[c]`, when given,
+   * holds column `c`'s cells for these rows in place of the rows' own (typed values a step computed).
    * @throws InputError `INVALID_VALUE` for a cell its column's type cannot hold (the row is counted
    * from 1 over the whole object), after which the writer can only be aborted
    */
-  write(rows: readonly (readonly ParquetCell[])[]): Promise<void> {
+  write(
+    rows: readonly (readonly ParquetCell[])[],
+    columns?: readonly (readonly ParquetCell[] | undefined)[],
+  ): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     try {
-      for (const row of rows) this.append(row);
+      for (let i = 0; i < rows.length; i++) this.append(rows[i] as readonly ParquetCell[], columns, i);
     } catch (error) {
       this.failed ??= error;
       return Promise.reject(error);
@@ -178,7 +183,11 @@ export class ParquetObjectWriter {
     return this.settled();
   }
 
-  private append(row: readonly ParquetCell[]): void {
+  private append(
+    row: readonly ParquetCell[],
+    columns: readonly (readonly ParquetCell[] | undefined)[] | undefined,
+    i: number,
+  ): void {
     const width = this.header.length;
     const at = this.rowCount + 1;
     if (row.length < width) {
@@ -188,7 +197,8 @@ export class ParquetObjectWriter {
       });
     }
     for (let c = 0; c < width; c++) {
-      const cell = row[c];
+      const given = columns?.[c];
+      const cell = given === undefined ? row[c] : given[i];
       let value: Stored;
       try {
         value = (this.converters[c] as Converter)(cell);
