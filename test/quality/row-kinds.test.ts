@@ -328,3 +328,17 @@ describe('satisfies (custom)', () => {
     ]);
   });
 });
+
+describe('a custom check whose function throws', () => {
+  it('ends ERROR with the message, and the other checks still run', async () => {
+    const throwing = satisfies('Throws on 2', ['x'], (row) => {
+      if (row.x === 2) throw new Error('no twos');
+      return true;
+    });
+    const report = await run(column(['1', '2']), [throwing, matchesCheck('x', '\\d')]);
+    expect(ends(report)).toEqual([
+      ['error', 'ERROR: the function threw: no twos', null, 0],
+      ['pass', 'PASS', 0, 1],
+    ]);
+  });
+});

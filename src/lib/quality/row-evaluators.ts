@@ -92,14 +92,27 @@ export function createRowEvaluator(
     }
     case 'custom': {
       const indexes = check.columns.map(indexOf);
-      return failing(check.columns, indexes, new Samples(check.column, limit), () => (row) => {
+      let thrown: string | undefined;
+      const counted = failing(check.columns, indexes, new Samples(check.column, limit), () => (row) => {
+        if (thrown !== undefined) return false;
         const values: Record<string, string | number | null> = {};
         for (let k = 0; k < indexes.length; k++) {
           const text = row[indexes[k] as number] as string;
           values[check.columns[k] as string] = isNull(text) ? null : (readNumber(text) ?? text);
         }
-        return !check.test(values);
+        try {
+          return !check.test(values);
+        } catch (error) {
+          // As the notebook's try/except around a check: the check is an ERROR, the others still run.
+          thrown = `the function threw: ${error instanceof Error ? error.message : String(error)}`;
+          return false;
+        }
       });
+      return {
+        consume: counted.consume,
+        outcome: (rows, numbers) =>
+          thrown !== undefined ? { error: thrown } : counted.outcome(rows, numbers),
+      };
     }
   }
 }
