@@ -74,7 +74,8 @@ export default definePipeline({
           battery_min: min('battery_pct'),
         },
       })
-      .write('hourly_site_summary'),
+      // Parquet: typed columns for whoever queries the summary (DuckDB, Spark); the others stay CSV.
+      .write('hourly_site_summary', { format: 'parquet' }),
 
   quality: ({ suite }) => ({
     /** The enriched readings: the default suite. */

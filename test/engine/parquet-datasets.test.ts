@@ -24,10 +24,11 @@ async function rowsOf(lake: DataLake, key: string): Promise<{ header: string[]; 
 }
 
 /** Every dataset of the pipeline as Parquet. */
-function allParquet(pipeline: PipelineDefinition): PipelineDefinition {
+/** The pipeline with every dataset in one format. */
+function allIn(pipeline: PipelineDefinition, format: 'csv' | 'parquet'): PipelineDefinition {
   return withDatasetFormats(
     pipeline,
-    Object.fromEntries(pipeline.plan.datasets.map((dataset) => [dataset.name, 'parquet' as const])),
+    Object.fromEntries(pipeline.plan.datasets.map((dataset) => [dataset.name, format])),
   );
 }
 
@@ -47,10 +48,10 @@ async function bothFormats(lake: DataLake, pipeline: PipelineDefinition, records
       },
     ]),
   );
-  const csv = await runLocal({ pipeline, lake, date: DATE, inputs, suite: null });
+  const csv = await runLocal({ pipeline: allIn(pipeline, 'csv'), lake, date: DATE, inputs, suite: null });
   const parquet = await runTransform({
     lake,
-    pipeline: allParquet(pipeline),
+    pipeline: allIn(pipeline, 'parquet'),
     runId: 'parquet',
     date: DATE,
     rowGroupRows: 1_000,
@@ -170,7 +171,7 @@ describe('Parquet datasets through the engine', () => {
       }),
     ).toThrow(/transform step 1 \(write\): format "orc": csv or parquet/);
     expect(salesEtl.plan.datasets.map((d) => d.format)).toEqual(['csv', 'csv', 'csv']);
-    expect(allParquet(salesEtl).plan.datasets.map((d) => d.format)).toEqual([
+    expect(allIn(salesEtl, 'parquet').plan.datasets.map((d) => d.format)).toEqual([
       'parquet',
       'parquet',
       'parquet',

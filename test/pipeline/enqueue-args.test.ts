@@ -178,7 +178,10 @@ describe('inputs checked at enqueue, on this machine', () => {
       /--source t: source t of csv_only accepts csv, not ndjson \(in\/t.ndjson\)/,
     );
     expect(() => sources(['--source', 't=in.parquet'], registry)).toThrow(
-      /--source t: cannot tell the format of .*in.parquet from its extension/,
+      /--source t: source t of csv_only accepts csv, not parquet \(.*in.parquet\)/,
+    );
+    expect(() => sources(['--source', 't=lake:in/t.xlsx'], registry)).toThrow(
+      /--source t: cannot tell the format of in\/t.xlsx from its extension/,
     );
     expect(sources(['--source', 't=in.csv', '--source', 'd=d3.json'], registry)).toMatchObject({
       t: { kind: 'file' },

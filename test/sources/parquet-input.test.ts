@@ -2,12 +2,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { definePipeline, fact } from '../../src/api.ts';
 import type { DataLake } from '../../src/lib/lake/data-lake.ts';
+import { openDataset } from '../../src/lib/lake/dataset-reader.ts';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { runLocal } from '../../src/lib/run-local.ts';
 import { withTempLake } from '../helpers/temp-lake.ts';
 
 // Parquet files and lake objects as a source's input: read one row group at a time, validated like
-// any input, landed as canonical CSV.
+// any input, landed as Parquet (the source's own format), which the transform reads.
 
 const DATE = '2024-03-02';
 const SCHEMA = { id: 'string', ts: 'datetime', n: 'int', x: 'float' } as const;
@@ -37,12 +38,16 @@ async function writeParquet(lake: DataLake, key: string, rows: string[][]) {
   return writer.finish();
 }
 
+/** The landed Parquet object's rows, as text. */
 async function landed(lake: DataLake, name: string) {
-  return lake.readCsvRows(lakeKeys.landing(name, 'events', DATE));
+  const table = await openDataset(lake, lakeKeys.landing(name, 'events', DATE, 'parquet'));
+  const rows: string[][] = [];
+  for await (const batch of table.batches) rows.push(...batch.map((r) => [...r]));
+  return { header: table.header, rows };
 }
 
 describe('Parquet inputs', () => {
-  it('a lake object and a local file are read by row group, validated and landed as CSV', async () => {
+  it('a lake object and a local file are read by row group, validated and landed as Parquet', async () => {
     await withTempLake(async ({ lake, dir }) => {
       const key = 'incoming/events.parquet';
       await writeParquet(lake, key, ROWS);
@@ -54,10 +59,12 @@ describe('Parquet inputs', () => {
         suite: null,
       });
       expect(fromLake.ingested[0]?.landing).toMatchObject({
-        key: lakeKeys.landing('pq_source', 'events', DATE),
+        key: lakeKeys.landing('pq_source', 'events', DATE, 'parquet'),
         rows: 2_500,
       });
-      expect(await landed(lake, 'pq_source')).toEqual({ header: Object.keys(SCHEMA), rows: ROWS });
+      const { header, rows } = await landed(lake, 'pq_source');
+      expect(header).toEqual(Object.keys(SCHEMA));
+      expect(rows).toEqual(ROWS);
       expect(fromLake.transform.outputs.out?.rows).toBe(2_500);
 
       const file = path.join(dir, key);
@@ -72,6 +79,31 @@ describe('Parquet inputs', () => {
     });
   });
 
+  it('a re-run of the date from CSV replaces its Parquet landing, so the transform reads the new one', async () => {
+    await withTempLake(async ({ lake }) => {
+      await writeParquet(lake, 'incoming/events.parquet', ROWS);
+      await runLocal({
+        pipeline,
+        lake,
+        date: DATE,
+        inputs: { events: { kind: 'lake', key: 'incoming/events.parquet' } },
+        suite: null,
+      });
+      const csv = ['id,ts,n,x', ...ROWS.slice(0, 3).map((r) => r.join(','))].join('\n');
+      await lake.storage.put('incoming/events.csv', `${csv}\n`);
+      const again = await runLocal({
+        pipeline,
+        lake,
+        date: DATE,
+        inputs: { events: { kind: 'lake', key: 'incoming/events.csv' } },
+        suite: null,
+      });
+      expect(again.ingested[0]?.landing.key).toBe(lakeKeys.landing('pq_source', 'events', DATE));
+      expect(await lake.storage.exists(lakeKeys.landing('pq_source', 'events', DATE, 'parquet'))).toBe(false);
+      expect(again.transform.outputs.out?.rows).toBe(3);
+    });
+  });
+
   it('validates every value as for CSV: a row off the run’s date fails the ingestion', async () => {
     await withTempLake(async ({ lake }) => {
       const key = 'incoming/late.parquet';
@@ -82,7 +114,7 @@ describe('Parquet inputs', () => {
       await expect(
         runLocal({ pipeline, lake, date: DATE, inputs: { events: { kind: 'lake', key } }, suite: null }),
       ).rejects.toThrow(/2024-03-03/);
-      expect(await lake.storage.exists(lakeKeys.landing('pq_source', 'events', DATE))).toBe(false);
+      expect(await lake.storage.exists(lakeKeys.landing('pq_source', 'events', DATE, 'parquet'))).toBe(false);
     });
   });
 

@@ -2,6 +2,7 @@ import type { PipelineDefinition } from '../definition/define.ts';
 import type { Source } from '../definition/sources.ts';
 import { InputError } from '../errors.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
+import { landingFormatOf, openLandingWriter } from '../lake/landing-writer.ts';
 import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
 import type { IngestResult, InputSpec } from '../pipeline/jobs.ts';
 import { sourceOf } from '../pipeline/resolve.ts';
@@ -80,8 +81,16 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
     throw error;
   }
 
-  const landingKey = lakeKeys.landing(pipeline.name, source, date);
-  const writer = lake.openCsvWriter(landingKey, table.header, signal);
+  // A Parquet input lands as Parquet (typed by the schema), any other as canonical CSV.
+  const writer = openLandingWriter(lake, {
+    pipeline: pipeline.name,
+    source,
+    date,
+    format: landingFormatOf(input),
+    header: table.header,
+    schema: definition.schema,
+    ...(signal ? { signal } : {}),
+  });
   const quarantine =
     limit === undefined
       ? undefined
@@ -114,6 +123,10 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
     if (quarantine) quarantined = await quarantine.finish();
     landing = await writer.finish();
     await quarantine?.clearStale();
+    // The date's landing in the other format, from an earlier run, would otherwise be read instead.
+    const format = landingFormatOf(input);
+    const other = lakeKeys.landing(pipeline.name, source, date, format === 'csv' ? 'parquet' : 'csv');
+    if (await lake.storage.exists(other)) await lake.storage.delete(other);
   } catch (error) {
     await Promise.all([writer.abort(error), quarantine?.abort(error)]);
     throw error;

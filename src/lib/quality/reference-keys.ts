@@ -2,6 +2,7 @@ import type { PipelineDefinition } from '../definition/define.ts';
 import { latestSnapshotKey } from '../engine/landing.ts';
 import { errorMessage } from '../errors.ts';
 import type { DataLake } from '../lake/data-lake.ts';
+import { openDataset } from '../lake/dataset-reader.ts';
 import { isNull } from '../pandas/pandas-text.ts';
 import type { QualityCheck, RowCheck } from './checks.ts';
 import { referenceId } from './row-evaluators.ts';
@@ -41,7 +42,7 @@ export async function loadReferenceKeys(
     }
     try {
       const key = await latestSnapshotKey(lake, pipeline, check.source, date);
-      const table = await lake.readCsv(key, {
+      const table = await openDataset(lake, key, {
         columns: (header) => (header.includes(column) ? [header.indexOf(column)] : []),
       });
       const index = table.header.indexOf(column);

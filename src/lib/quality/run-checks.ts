@@ -1,6 +1,6 @@
 import type { PipelineDefinition, Suite } from '../definition/define.ts';
 import { InputError, PipelineError } from '../errors.ts';
-import { readCsv } from '../lake/csv-reader.ts';
+import { openDataset } from '../lake/dataset-reader.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
 import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
 import { NumericColumns } from './batch-values.ts';
@@ -71,7 +71,15 @@ export async function runQualityChecks(
     loadReferenceKeys(lake, pipeline, date, suite.checks, options.definition),
   ]);
 
-  const stream = await lake.storage.getStream(key).catch((error: unknown) => {
+  // A schema check looks at every column; otherwise only the checks' columns are read.
+  const wanted = new Set(suite.checks.flatMap(columnsOf));
+  const table = await openDataset(lake, key, {
+    location: { key },
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(hasSchemaCheck
+      ? {}
+      : { columns: (names) => names.flatMap((name, index) => (wanted.has(name) ? [index] : [])) }),
+  }).catch((error: unknown) => {
     if (error instanceof PipelineError && error.code === 'NOT_FOUND') {
       throw new InputError(`no dataset to check for ${date}`, {
         code: 'MISSING_INPUT',
@@ -86,15 +94,6 @@ export async function runQualityChecks(
   let profile: ColumnProfile;
   let header: readonly string[];
   try {
-    // A schema check looks at every column; otherwise only the checks' columns are read.
-    const wanted = new Set(suite.checks.flatMap(columnsOf));
-    const table = await readCsv(stream, {
-      location: { key },
-      ...(options.batchSize ? { batchSize: options.batchSize } : {}),
-      ...(hasSchemaCheck
-        ? {}
-        : { columns: (names) => names.flatMap((name, index) => (wanted.has(name) ? [index] : [])) }),
-    });
     header = table.header;
     const indexOf = (column: string) => table.header.indexOf(column);
     const freshness = suite.checks.flatMap((check) => (check.kind === 'freshness' ? [check.column] : []));
@@ -141,7 +140,7 @@ export async function runQualityChecks(
       else outcomes.push((evaluator as Evaluator).outcome(rows, numbers));
     });
   } finally {
-    stream.destroy();
+    table.close();
   }
 
   const report = buildReport(

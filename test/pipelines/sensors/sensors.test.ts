@@ -12,6 +12,7 @@ import { loadPipelineFile } from '../../../src/lib/definition/registry.ts';
 import { runTransform, type TransformOutput } from '../../../src/lib/engine/run-transform.ts';
 import { type GenerateRequest, generateTable } from '../../../src/lib/ingest/generate.ts';
 import { ingestSource } from '../../../src/lib/ingest/ingest.ts';
+import { openDataset } from '../../../src/lib/lake/dataset-reader.ts';
 import { lakeKeys } from '../../../src/lib/lake/keys.ts';
 import { runQualityChecks } from '../../../src/lib/quality/run-checks.ts';
 import { createTempLake, type TempLake } from '../../helpers/temp-lake.ts';
@@ -104,7 +105,13 @@ const csv = (lines: readonly string[]) => `${lines.join('\n')}\n`;
 describe('sensors pipeline: hand-computed outputs', () => {
   let temp: TempLake;
   let result: TransformOutput;
-  const text = async (key: string) => (await temp.lake.storage.get(key)).toString('utf8');
+  /** A dataset's rows as CSV text, whatever its format (the hourly summary is Parquet). */
+  const text = async (key: string) => {
+    const table = await openDataset(temp.lake, key);
+    const lines = [table.header.join(',')];
+    for await (const batch of table.batches) for (const row of batch) lines.push(row.join(','));
+    return `${lines.join('\n')}\n`;
+  };
 
   beforeEach(async () => {
     temp = await createTempLake();
@@ -114,14 +121,16 @@ describe('sensors pipeline: hand-computed outputs', () => {
   });
   afterEach(() => temp.cleanup());
 
-  it('writes the three datasets under the pipeline namespace', () => {
+  it('writes the three datasets under the pipeline namespace, the hourly summary as Parquet', () => {
     expect(Object.keys(result.outputs)).toEqual([
       'readings_clean',
       'readings_enriched',
       'hourly_site_summary',
     ]);
     for (const [name, ref] of Object.entries(result.outputs))
-      expect(ref.key).toBe(`sensors/datasets/${name}/date=${DATE}/${name}.csv`);
+      expect(ref.key).toBe(
+        `sensors/datasets/${name}/date=${DATE}/${name}.${name === 'hourly_site_summary' ? 'parquet' : 'csv'}`,
+      );
     expect(result.inputs.map((input) => input.key)).toEqual([
       lakeKeys.landing('sensors', 'readings', DATE),
       lakeKeys.landing('sensors', 'devices', DATE),
