@@ -98,7 +98,7 @@ describe('definePipeline: warn/error thresholds', () => {
       })),
     );
     expect(
-      (definition.suites.readings?.checks as RowCheck[]).map((c) => [c.warn, c.error, c.threshold]),
+      ((definition.suites.readings?.checks ?? []) as RowCheck[]).map((c) => [c.warn, c.error, c.threshold]),
     ).toEqual([
       ['> 0', '> 1%', undefined],
       [undefined, '>= 1', undefined],
@@ -161,7 +161,7 @@ describe('definePipeline: samples', () => {
         plain: suite('readings_out', [complete('site')]),
       })),
     );
-    expect((definition.suites.enriched?.checks as RowCheck[]).map((c) => c.samples)).toEqual([10, 2]);
+    expect(((definition.suites.enriched?.checks ?? []) as RowCheck[]).map((c) => c.samples)).toEqual([10, 2]);
     expect(definition.suites.enriched?.description).toBe('with samples');
     // Without a number the check is as it was (the report keeps 5).
     expect(definition.suites.plain?.checks[0]).not.toHaveProperty('samples');

@@ -1,7 +1,7 @@
 import type { PipelineDefinition, Suite } from '../definition/define.ts';
 import { InputError, PipelineError } from '../errors.ts';
-import { openDataset } from '../lake/dataset-reader.ts';
 import type { DataLake, ObjectRef } from '../lake/data-lake.ts';
+import { openDataset } from '../lake/dataset-reader.ts';
 import { assertIsoDate, lakeKeys } from '../lake/keys.ts';
 import { NumericColumns } from './batch-values.ts';
 import {
