@@ -1,11 +1,4 @@
-import {
-  type FileMetaData,
-  type ParquetParsers,
-  parquetMetadataAsync,
-  parquetRead,
-  type SchemaElement,
-} from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import type { FileMetaData, ParquetParsers, SchemaElement } from 'hyparquet';
 import type { ColumnType, Schema } from '../definition/schema.ts';
 import { type ErrorLocation, InputError } from '../errors.ts';
 import { formatDate, formatNumber, formatTimestamp } from '../sources/values.ts';
@@ -80,6 +73,7 @@ export async function readParquet(
   let types: ColumnType[];
   let formats: ((value: unknown) => string)[];
   try {
+    const { parquetMetadataAsync } = await import('hyparquet');
     metadata = await parquetMetadataAsync(source, { parsers: RAW_PARSERS }).catch((error: unknown) => {
       throw new InputError(`not a readable Parquet file: ${(error as Error).message}`, {
         code: 'MALFORMED_PARQUET',
@@ -165,6 +159,10 @@ export async function readParquet(
     const names = selected.map((c) => header[c] as string);
     const indexOf = new Map(selected.map((c) => [header[c] as string, c]));
     try {
+      const [{ parquetRead }, { compressors }] = await Promise.all([
+        import('hyparquet'),
+        import('hyparquet-compressors'),
+      ]);
       await parquetRead({
         file: source,
         metadata,

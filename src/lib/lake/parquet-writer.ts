@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import { ParquetWriter } from 'hyparquet-writer';
+import type { ParquetWriter } from 'hyparquet-writer';
 import type { ColumnType, Schema } from '../definition/schema.ts';
 import { InputError } from '../errors.ts';
 import type { ObjectRef } from './data-lake.ts';
 import { compressorsFor, type ParquetCodec, parquetElement } from './parquet-schema.ts';
-import { SinkWriter } from './parquet-sink.ts';
+import type { SinkWriter } from './parquet-sink.ts';
 import {
   type Converter,
   converterFor,
@@ -72,7 +72,8 @@ export class ParquetObjectWriter {
   private readonly body = new PassThrough({ highWaterMark: 1024 * 1024 });
   private readonly hash = createHash('sha256');
   private readonly done: Promise<{ bytes: number }>;
-  private readonly sink: SinkWriter;
+  /** Made with the Parquet writer: the libraries load on first use, not with every process. */
+  private sink: SinkWriter | undefined;
   private readonly compressors: ReturnType<typeof compressorsFor>;
   private readonly codec: ParquetCodec;
   /** Created with the first row group, once every column's type is known. */
@@ -104,7 +105,6 @@ export class ParquetObjectWriter {
     this.maxRows = positive(options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS, 'rowGroupRows');
     this.maxBytes = positive(options.rowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES, 'rowGroupBytes');
     this.columns = this.header.map(() => []);
-    this.sink = new SinkWriter((chunk) => this.push(chunk));
     this.done = storage.putStream(key, this.body, options.signal);
     // As in CsvObjectWriter: errors reach callers through `done`; without a listener of our own, an
     // abort before the backend attached its pipeline would be an uncaught 'error' event.
@@ -122,19 +122,23 @@ export class ParquetObjectWriter {
 
   /** The Parquet writer, made once the columns' types are settled (at the first row group or the end). */
   private writer(): Promise<ParquetWriter> {
-    this.parquet ??= this.compressors.then(
-      (compressors) =>
-        new ParquetWriter({
-          writer: this.sink,
-          schema: [
-            { name: 'schema', num_children: this.header.length },
-            ...this.header.map((name, c) => parquetElement(name, this.types[c] as ColumnType)),
-          ],
-          codec: this.codec,
-          compressors,
-          createdBy: 'lakeflow',
-        }),
-    );
+    this.parquet ??= Promise.all([
+      this.compressors,
+      import('hyparquet-writer'),
+      import('./parquet-sink.ts'),
+    ]).then(([compressors, { ParquetWriter }, { SinkWriter }]) => {
+      this.sink = new SinkWriter((chunk) => this.push(chunk));
+      return new ParquetWriter({
+        writer: this.sink,
+        schema: [
+          { name: 'schema', num_children: this.header.length },
+          ...this.header.map((name, c) => parquetElement(name, this.types[c] as ColumnType)),
+        ],
+        codec: this.codec,
+        compressors,
+        createdBy: 'lakeflow',
+      });
+    });
     return this.parquet;
   }
 
@@ -275,7 +279,7 @@ export class ParquetObjectWriter {
     if (this.inferring.length > 0) this.settleTypes(this.columns);
     this.queueStep(async () => {
       await (await this.writer()).finish();
-      await this.sink.drain();
+      await this.sink?.drain();
     });
     await this.settled();
     this.body.end();
