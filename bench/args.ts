@@ -29,6 +29,8 @@ export interface BenchArgs {
   cpuProf: string | undefined;
   /** Extra node flags for the worker processes (space-separated), e.g. V8 heap flags. */
   nodeArgs: string[];
+  /** Failing-row samples every check of the run's suite keeps; undefined: the definition's. */
+  samples: number | undefined;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -38,6 +40,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --workers N[,N…]     worker processes (default 2)
   --format F[,F…]      sales_etl's datasets as csv (default) or parquet; csv,parquet measures both,
                        taking turns backfill by backfill (bench/formats.ts makes the definition)
+  --samples N          failing-row samples each check keeps (default the definition's, 5); 0 keeps
+                       none, to measure what samples cost
   --repeat R           backfills per configuration; figures are medians (default 1)
   --warmup W           unmeasured backfills first, on each configuration's fresh workers (default 1):
                        their first backfill compiles code and grows heaps; 0 measures it too
@@ -69,6 +73,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       dates: { type: 'string', default: '10' },
       workers: { type: 'string' },
       format: { type: 'string', default: 'csv' },
+      samples: { type: 'string' },
       repeat: { type: 'string', default: '1' },
       warmup: { type: 'string', default: '1' },
       'latency-runs': { type: 'string', default: '20' },
@@ -94,6 +99,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     dates: count('dates', values.dates, 1),
     workers: scale ? [1, 2] : list('workers', values.workers ?? '2', 1),
     formats: formats(values.format),
+    samples: values.samples === undefined ? undefined : count('samples', values.samples, 0),
     repeat: count('repeat', values.repeat, 1),
     warmup: count('warmup', values.warmup, 0),
     latencyRuns: count('latency-runs', values['latency-runs'], 0),

@@ -66,6 +66,8 @@ export interface ConfigurationOptions {
   workers: number;
   /** The format of sales_etl's datasets (see bench/formats.ts). */
   format: DatasetFormat;
+  /** Failing-row samples each check keeps; undefined: the definition's. */
+  samples?: number | undefined;
   repeat: number;
   /** Unmeasured backfills each configuration runs before its measured ones (see {@link OpenConfiguration.warmUp}). */
   warmup: number;
@@ -108,7 +110,7 @@ export async function openConfiguration(options: ConfigurationOptions): Promise<
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const lakeDir = path.join(options.root, `lake-${prefix}`);
   await mkdir(lakeDir, { recursive: true });
-  const pipelinesDir = await pipelinesDirFor(options.root, options.format, options.runner);
+  const pipelinesDir = await pipelinesDirFor(options.root, options.format, options.runner, options.samples);
   const env = {
     REDIS_URL: options.redisUrl,
     QUEUE_PREFIX: prefix,

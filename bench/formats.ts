@@ -9,8 +9,8 @@ const DATASETS = ['cleaned', 'enriched', 'daily_summary'];
 
 /**
  * The PIPELINES_DIR the workers of a configuration load: none (the repository's, CSV datasets) for
- * csv; for another format, a directory made under `root` whose `sales_etl` is the repository's with
- * every dataset in that format (`withDatasetFormats`: what changing `.write(name)` to `.write(name, {
+ * csv with the definition's samples; otherwise a directory made under `root` whose `sales_etl` is the
+ * repository's with every dataset in that format (and each check keeping `samples` failing rows) (`withDatasetFormats`: what changing `.write(name)` to `.write(name, {
  * format })` does). The module is written for the runner: JavaScript importing the tsc build for
  * `dist`, TypeScript importing the sources for `tsx`.
  */
@@ -18,9 +18,10 @@ export async function pipelinesDirFor(
   root: string,
   format: DatasetFormat,
   runner: 'dist' | 'tsx',
+  samples?: number,
 ): Promise<string | undefined> {
-  if (format === 'csv') return undefined;
-  const dir = path.join(root, `pipelines-${format}-${runner}`);
+  if (format === 'csv' && samples === undefined) return undefined;
+  const dir = path.join(root, `pipelines-${format}-${samples ?? 'd'}-${runner}`);
   const base = runner === 'dist' ? path.join(ROOT, 'dist') : ROOT;
   const extension = runner === 'dist' ? 'js' : 'ts';
   const from = (file: string) => JSON.stringify(path.join(base, `${file}.${extension}`));
@@ -32,7 +33,11 @@ export async function pipelinesDirFor(
       '// Written by the bench (bench/formats.ts): sales_etl with its datasets in another format.',
       `import salesEtl from ${from('pipelines/sales_etl/pipeline')};`,
       `import { withDatasetFormats } from ${from('src/lib/engine/dataset-formats')};`,
-      `export default withDatasetFormats(salesEtl, ${JSON.stringify(formats)});`,
+      `const pipeline = withDatasetFormats(salesEtl, ${JSON.stringify(formats)});`,
+      // --samples: every row check of every suite keeps that many failing rows.
+      samples === undefined
+        ? 'export default pipeline;'
+        : `export default { ...pipeline, suites: Object.fromEntries(Object.entries(pipeline.suites).map(([name, suite]) => [name, { ...suite, checks: suite.checks.map((check) => ({ ...check, samples: ${samples} })) }])) };`,
       '',
     ].join('\n'),
   );

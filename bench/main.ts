@@ -49,6 +49,7 @@ async function main(): Promise<void> {
             args.formats.map((format) => ({
               redisUrl,
               format,
+              samples: args.samples,
               root: ROOT,
               dataset,
               workers,
