@@ -1,6 +1,6 @@
-import { badge, html, page, type SafeHtml, table } from '../lib/quality/html.ts';
-import { formatMs, formatScore, formatTime } from '../lib/quality/report-format.ts';
-import type { ReportLinks } from '../lib/quality/report-html.ts';
+import { badge, html, page, type SafeHtml, table } from '../lib/report/html.ts';
+import { formatMs, formatScore, formatTime } from '../lib/report/report-format.ts';
+import type { ReportLinks } from '../lib/report/report-html.ts';
 import type { ListedStatus, RunView } from './run-listing.ts';
 
 /** The statuses the runs page filters by, in the order its menu lists them. */

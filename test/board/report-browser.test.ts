@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIds } from '../../src/lib/pipeline/lifecycle.ts';
 import { writeRunRecord } from '../../src/lib/pipeline/run-record.ts';
-import { writeRunReportHtml } from '../../src/lib/quality/report-html-write.ts';
+import { writeRunReportHtml } from '../../src/lib/report/report-html-write.ts';
 import { browserSkipReason, launchChromium } from '../helpers/chromium.ts';
 import { PIPELINE, SCRIPT_VALUE, sampleRecord, writeRuns } from '../helpers/run-reports.ts';
 import { type BoardEnv, PASSWORD, startBoard, USER } from './board-env.ts';

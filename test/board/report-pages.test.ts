@@ -3,7 +3,7 @@ import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { jobIds } from '../../src/lib/pipeline/lifecycle.ts';
 import { enqueueRuns, openProducer } from '../../src/lib/pipeline/producer.ts';
 import { writeRunRecord } from '../../src/lib/pipeline/run-record.ts';
-import { writeRunReportHtml } from '../../src/lib/quality/report-html-write.ts';
+import { writeRunReportHtml } from '../../src/lib/report/report-html-write.ts';
 import { generatedRun } from '../helpers/pipeline-env.ts';
 import { DATASET, PIPELINE, SCRIPT_VALUE, sampleRecord, writeRuns } from '../helpers/run-reports.ts';
 import { type BoardEnv, startBoard } from './board-env.ts';

@@ -4,8 +4,8 @@ import { finishRun } from '../../lib/pipeline/lifecycle.ts';
 import { suiteOf } from '../../lib/pipeline/resolve.ts';
 import type { RunRecord } from '../../lib/pipeline/run-record.ts';
 import { type QualityReport, qualitySummary } from '../../lib/quality/report.ts';
-import { writeRunReportHtml } from '../../lib/quality/report-html-write.ts';
 import { runQualityChecks } from '../../lib/quality/run-checks.ts';
+import { writeRunReportHtml } from '../../lib/report/report-html-write.ts';
 import { parseChildResult, type StepProcessor, type WorkerDeps } from '../step.ts';
 
 /**

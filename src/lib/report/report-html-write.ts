@@ -1,8 +1,8 @@
 import type { DataLake } from '../lake/data-lake.ts';
 import { lakeKeys } from '../lake/keys.ts';
 import type { WrittenObject } from '../lake/storage.ts';
-import { type HistoryEntry, historyEntry, readHistory } from './history.ts';
-import type { QualityReport } from './report.ts';
+import { type HistoryEntry, historyEntry, readHistory } from '../quality/history.ts';
+import type { QualityReport } from '../quality/report.ts';
 import { type ReportLinks, type ReportRun, renderRunReport } from './report-html.ts';
 
 /** Runs a report's trend shows, the run's own included. */

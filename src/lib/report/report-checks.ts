@@ -1,7 +1,7 @@
-import type { Sample } from './batch-values.ts';
-import type { HistoryEntry } from './history.ts';
+import type { Sample } from '../quality/batch-values.ts';
+import type { HistoryEntry } from '../quality/history.ts';
+import type { CheckResult, QualityReport } from '../quality/report.ts';
 import { badge, html, type SafeHtml, table } from './html.ts';
-import type { CheckResult, QualityReport } from './report.ts';
 import { formatCount, formatPercent, formatScore, NONE } from './report-format.ts';
 import { sparkline, trendChart } from './svg-trend.ts';
 

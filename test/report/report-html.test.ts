@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { appendHistory } from '../../src/lib/quality/history.ts';
-import { escapeHtml, html, raw } from '../../src/lib/quality/html.ts';
 import type { QualityReport } from '../../src/lib/quality/report.ts';
-import { renderRunReport } from '../../src/lib/quality/report-html.ts';
-import { writeRunReportHtml } from '../../src/lib/quality/report-html-write.ts';
-import { sparkline, trendChart } from '../../src/lib/quality/svg-trend.ts';
+import { escapeHtml, html, raw } from '../../src/lib/report/html.ts';
+import { renderRunReport } from '../../src/lib/report/report-html.ts';
+import { writeRunReportHtml } from '../../src/lib/report/report-html-write.ts';
+import { sparkline, trendChart } from '../../src/lib/report/svg-trend.ts';
 import {
   DATASET,
   historyOf,

@@ -1,8 +1,8 @@
 import type { ObjectRef } from '../lake/data-lake.ts';
 import { type RunRecord, stepTimes } from '../pipeline/run-record.ts';
-import type { HistoryEntry } from './history.ts';
+import type { HistoryEntry } from '../quality/history.ts';
+import type { QualityReport } from '../quality/report.ts';
 import { badge, definitions, html, page, type SafeHtml, table } from './html.ts';
-import type { QualityReport } from './report.ts';
 import { qualitySection, trendSection } from './report-checks.ts';
 import {
   formatBytes,
