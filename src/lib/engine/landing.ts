@@ -93,19 +93,7 @@ export async function openLanding(
 ): Promise<LandingInput> {
   const meta = await readMeta(lake, metaKeyOf(key));
   if (formatOfKey(key) === 'parquet') return openParquetLanding(lake, key, source, date, meta, options);
-  let stream: Readable;
-  try {
-    stream = await lake.storage.getStream(key);
-  } catch (error) {
-    if (error instanceof PipelineError && error.code === 'NOT_FOUND') {
-      throw new InputError(`no ${source} landing object for ${date}`, {
-        code: 'MISSING_INPUT',
-        cause: error,
-        location: { source, key },
-      });
-    }
-    throw error;
-  }
+  const stream = await lake.storage.getStream(key).catch(missingInput(source, date, key));
   const counted = { bytes: 0, hash: meta ? undefined : createHash('sha256') };
   const close = () => stream.destroy();
   try {
@@ -138,16 +126,7 @@ async function openParquetLanding(
   meta: Omit<ObjectRef, 'key'> | undefined,
   options: Pick<ReadCsvOptions, 'batchSize' | 'rowCapacity'>,
 ): Promise<LandingInput> {
-  const missing = (error: unknown) => {
-    if (error instanceof PipelineError && error.code === 'NOT_FOUND') {
-      throw new InputError(`no ${source} landing object for ${date}`, {
-        code: 'MISSING_INPUT',
-        cause: error,
-        location: { source, key },
-      });
-    }
-    throw error;
-  };
+  const missing = missingInput(source, date, key);
   let counted: { bytes: number; sha256: string } | undefined;
   if (!meta) {
     // Parquet is read by ranges, not as one stream: its bytes are hashed in a pass of their own.
@@ -168,6 +147,20 @@ async function openParquetLanding(
     close: table.close,
     ref: (rowsRead) =>
       meta ? { key, ...meta } : { key, rows: rowsRead, ...(counted as { bytes: number; sha256: string }) },
+  };
+}
+
+/** Rethrows a storage error, a missing object as `MISSING_INPUT` naming the source and date. */
+function missingInput(source: string, date: string, key: string) {
+  return (error: unknown): never => {
+    if (error instanceof PipelineError && error.code === 'NOT_FOUND') {
+      throw new InputError(`no ${source} landing object for ${date}`, {
+        code: 'MISSING_INPUT',
+        cause: error,
+        location: { source, key },
+      });
+    }
+    throw error;
   };
 }
 

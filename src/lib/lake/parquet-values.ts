@@ -1,5 +1,6 @@
 import type { ColumnType } from '../definition/schema.ts';
 import {
+  digits,
   formatValue,
   isNullText,
   isPlainDecimal,
@@ -168,9 +169,9 @@ function canonicalMs(text: string): number | undefined {
   const length = text.length;
   if ((length !== 19 && length !== 10) || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45)
     return undefined;
-  const year = number(text, 0, 4);
-  const month = number(text, 5, 2);
-  const day = number(text, 8, 2);
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
   if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
   const ymd = year * 10_000 + month * 100 + day;
   let midnight = midnights.get(ymd);
@@ -186,20 +187,9 @@ function canonicalMs(text: string): number | undefined {
   const separator = text.charCodeAt(10);
   if ((separator !== 32 && separator !== 84) || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58)
     return undefined;
-  const hour = number(text, 11, 2);
-  const minute = number(text, 14, 2);
-  const second = number(text, 17, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
   return midnight + ((hour * 60 + minute) * 60 + second) * 1000;
-}
-
-/** The decimal number of `count` characters at `from`, -1 when one is not a digit. */
-function number(text: string, from: number, count: number): number {
-  let value = 0;
-  for (let i = from; i < from + count; i++) {
-    const digit = text.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return -1;
-    value = value * 10 + digit;
-  }
-  return value;
 }

@@ -168,7 +168,7 @@ export function isCanonicalTimestamp(text: string): boolean {
 }
 
 /** The decimal number of `count` digits at `from`; negative when one is not a digit. */
-function digits(text: string, from: number, count: number): number {
+export function digits(text: string, from: number, count: number): number {
   let value = 0;
   for (let i = from; i < from + count; i++) {
     const digit = text.charCodeAt(i) - 48;
