@@ -1,3 +1,4 @@
+import { DATASET_FORMATS, type DatasetFormat } from '../lake/keys.ts';
 import {
   acceptedValuesCheck,
   compareCheck,
@@ -37,6 +38,9 @@ const DEFAULT_THRESHOLD: Readonly<Record<RowTestCheck['kind'], number | undefine
   custom: customCheck('c', ['c'], () => true).threshold,
 };
 
+/** The options of a quarantine declaration (`QuarantineOptions`). */
+const OPTIONS: readonly string[] = ['limit', 'checks', 'format'];
+
 const FORM_FIELDS = ['warn', 'error', 'threshold', 'severity', 'blocking', 'samples'] as const;
 
 /**
@@ -48,8 +52,14 @@ export function quarantineProblems(quarantine: unknown, schema: Schema): string[
   const limit = (quarantine as { limit?: unknown } | null)?.limit;
   if (typeof quarantine !== 'object' || quarantine === null || typeof limit !== 'string')
     return [`quarantine: expected { limit: '> 1%' } (a limit of the form ${THRESHOLD_FORMS})`];
-  const unknown = Object.keys(quarantine).filter((name) => name !== 'limit' && name !== 'checks');
+  const unknown = Object.keys(quarantine).filter((name) => !OPTIONS.includes(name));
   const problems = unknown.map((name) => `quarantine: unknown option ${name} (options: limit, checks)`);
+  const { format } = quarantine as { format?: unknown };
+  if (format !== undefined && !DATASET_FORMATS.includes(format as DatasetFormat)) {
+    problems.push(
+      `quarantine: unknown format ${JSON.stringify(format)} (formats: ${DATASET_FORMATS.join(', ')})`,
+    );
+  }
   const parsed = thresholdSchema.safeParse(limit);
   if (!parsed.success) {
     // A bare number or share reads naturally as "at most": say which form means that.

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { DatasetFormat } from '../lake/keys.ts';
 import type { ROW_TEST_KINDS, RowTestCheck } from '../quality/row-tests.ts';
 import type { Rng } from '../sources/random.ts';
 import type { CheckOf } from './quality.ts';
@@ -46,8 +47,9 @@ type SourceCheck<S extends Schema> = string extends keyof S ? RowTestCheck : Qua
 /**
  * A source's quarantine: rows that fail a per-row check of ingestion (a value that does not fit its
  * column's type, an event time off the run's date, a repeated dimension key) or one of its `checks`
- * go to `<pipeline>/quarantine/<source>/date=…/<source>.csv` instead of failing the run, and the
- * other rows land. Without a quarantine (the default) the first bad row fails the run.
+ * go to `<pipeline>/quarantine/<source>/date=…/<source>.csv` (`.parquet` in that `format`) instead
+ * of failing the run, and the other rows land. Without a quarantine (the default) the first bad row
+ * fails the run.
  */
 export interface QuarantineOptions<C extends RowTestCheck = RowTestCheck> {
   /**
@@ -64,6 +66,13 @@ export interface QuarantineOptions<C extends RowTestCheck = RowTestCheck> {
    * decides whether the run fails.
    */
   checks?: readonly C[];
+  /**
+   * The quarantine object's format: `'csv'` (default), or `'parquet'`, where `_row` is an INT64 column
+   * and `_rule`, `_error` and every input column are strings, the values' original text (a quarantined
+   * row's values are the ones that did not parse). A re-run in the other format removes the date's
+   * object in the earlier one.
+   */
+  format?: DatasetFormat;
 }
 
 interface SourceCommon<S extends Schema> {

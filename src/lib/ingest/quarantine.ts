@@ -3,6 +3,9 @@ import type { Source } from '../definition/sources.ts';
 import { ConfigError, type ErrorLocation, InputError } from '../errors.ts';
 import { csvField, formatCsvLine, type RowBatch } from '../lake/csv.ts';
 import type { CsvObjectWriter, DataLake, ObjectRef } from '../lake/data-lake.ts';
+import { formatOfKey } from '../lake/dataset-reader.ts';
+import { DATASET_FORMATS, type DatasetFormat } from '../lake/keys.ts';
+import type { ParquetCell, ParquetObjectWriter } from '../lake/parquet-writer.ts';
 import { columnsOf } from '../quality/checks.ts';
 import { rowFailure } from '../quality/row-tests.ts';
 import { reaches, type Threshold, thresholdSchema } from '../quality/thresholds.ts';
@@ -71,7 +74,10 @@ export function quarantineScreen(
 
 export interface QuarantineOptions {
   lake: DataLake;
-  /** The quarantine object's key (`lakeKeys.quarantine`). */
+  /**
+   * The quarantine object's key (`lakeKeys.quarantine` in the declaration's `format`): its extension
+   * sets the object's format, `.parquet` Parquet and any other CSV.
+   */
   key: string;
   /** The input's header: the object's columns after {@link QUARANTINE_COLUMNS}. */
   header: readonly string[];
@@ -86,24 +92,32 @@ export interface QuarantineOptions {
 /**
  * One ingestion's quarantine: takes the rows the validator rejects ({@link reject}), writes them to
  * the quarantine object (opened at the first one, so a clean run writes none) and hands the other rows
- * on ({@link landed}). The object is atomic: {@link finish} puts it in place, {@link abort} drops it,
- * {@link clearStale} deletes an earlier run's when this one quarantined nothing.
+ * on ({@link landed}). The object is CSV or Parquet, by its key's extension. It is atomic:
+ * {@link finish} puts it in place, {@link abort} drops it, {@link clearStale} deletes an earlier run's
+ * when this one quarantined nothing, or wrote the other format.
  * A rows limit (`> 100`) fails as soon as it is reached; a share (`> 1%`) needs every row, so it is
  * checked by {@link checkLimit} once the input has ended.
  */
 export class Quarantine implements RowRejects {
-  private writer: CsvObjectWriter | undefined;
+  private writer: CsvObjectWriter | ParquetObjectWriter | undefined;
   private finished = false;
   private readonly byRule = new Map<string, number>();
   private count = 0;
-  /** This batch's rejected rows: their indices, ascending, and their lines for the object. */
+  /**
+   * This batch's rejected rows: their indices, ascending, and the rows for the object (CSV lines, or
+   * Parquet rows of cells).
+   */
   private indices: number[] = [];
   private lines: string[] = [];
+  private cells: ParquetCell[][] = [];
 
   readonly screen: RowScreen | undefined;
+  /** The object's format, from its key's extension. */
+  readonly format: DatasetFormat;
 
   constructor(private readonly options: QuarantineOptions) {
     this.screen = options.screen;
+    this.format = formatOfKey(options.key);
   }
 
   /** Rows quarantined so far. */
@@ -116,7 +130,12 @@ export class Quarantine implements RowRejects {
     this.byRule.set(rule, (this.byRule.get(rule) ?? 0) + 1);
     this.indices.push(index);
     const rowNumber = error.location?.row ?? 0;
-    this.lines.push(`${csvField(rule)},${rowNumber},${csvField(error.message)},${formatCsvLine(row)}`);
+    if (this.format === 'parquet') {
+      // A cell per column of the header, the original text (a short row's missing cells null).
+      this.cells.push([rule, rowNumber, error.message, ...this.options.header.map((_, c) => row[c] ?? null)]);
+    } else {
+      this.lines.push(`${csvField(rule)},${rowNumber},${csvField(error.message)},${formatCsvLine(row)}`);
+    }
     const { limit } = this.options;
     // The count only grows: a rows limit reached now is reached at the end, so stop reading here.
     if (limit.unit === 'rows' && reaches(limit, this.count, 0)) this.limitError(rowNumber, ' so far');
@@ -128,22 +147,54 @@ export class Quarantine implements RowRejects {
    */
   async landed(batch: RowBatch): Promise<RowBatch> {
     if (this.indices.length === 0) return batch;
-    const { indices, lines } = this;
+    const { indices, lines, cells } = this;
     this.indices = [];
     this.lines = [];
-    this.writer ??= this.options.lake.openCsvWriter(
-      this.options.key,
-      [...QUARANTINE_COLUMNS, ...this.options.header],
-      this.options.signal,
-    );
+    this.cells = [];
     const kept: RowBatch = [];
     let next = 0;
     for (let i = 0; i < batch.length; i++) {
       if (i === indices[next]) next += 1;
       else kept.push(batch[i] as string[]);
     }
-    await this.writer.writeLines(lines);
+    const writer = this.open();
+    if ('writeLines' in writer) await writer.writeLines(lines);
+    else await writer.write(cells);
     return kept;
+  }
+
+  /**
+   * The object's writer, opened at the first quarantined row. Parquet columns: `_rule` and `_error`
+   * strings, `_row` an int, every input column a string (its original text: a quarantined row's
+   * values are the ones that did not parse).
+   * @throws InputError `DUPLICATE_COLUMNS` for a Parquet object whose input has a column named as one
+   * of {@link QUARANTINE_COLUMNS} (a Parquet schema names each column once)
+   */
+  private open(): CsvObjectWriter | ParquetObjectWriter {
+    if (this.writer !== undefined) return this.writer;
+    const { lake, key, header, signal, location } = this.options;
+    if (this.format === 'csv') {
+      this.writer = lake.openCsvWriter(key, [...QUARANTINE_COLUMNS, ...header], signal);
+      return this.writer;
+    }
+    const taken = header.filter((column) => (QUARANTINE_COLUMNS as readonly string[]).includes(column));
+    if (taken.length > 0) {
+      throw new InputError(
+        `the input's column ${taken.join(', ')} is one of the quarantine object's own (${QUARANTINE_COLUMNS.join(', ')}): a Parquet quarantine cannot hold it`,
+        { code: 'DUPLICATE_COLUMNS', location },
+      );
+    }
+    this.writer = lake.openParquetWriter(
+      key,
+      {
+        _rule: 'string',
+        _row: 'int',
+        _error: 'string',
+        ...Object.fromEntries(header.map((c) => [c, 'string'])),
+      },
+      signal,
+    );
+    return this.writer;
   }
 
   /**
@@ -171,11 +222,16 @@ export class Quarantine implements RowRejects {
   }
 
   /**
-   * When no row was quarantined, deletes the date's quarantine object of an earlier run, so the lake
-   * shows what the latest run set aside. Called once the landing object is in place.
+   * Deletes the date's quarantine objects of an earlier run that this one does not replace: every
+   * format's when no row was quarantined, so the lake shows what the latest run set aside, and the
+   * other format's when one was. Called once the landing object is in place.
    */
   async clearStale(): Promise<void> {
-    if (this.writer === undefined) await this.options.lake.storage.delete(this.options.key);
+    const { lake, key } = this.options;
+    const base = key.slice(0, key.length - extensionOf(key).length);
+    for (const format of DATASET_FORMATS) {
+      if (this.writer === undefined || format !== this.format) await lake.storage.delete(`${base}.${format}`);
+    }
   }
 
   /** Drops the quarantine object being written (not one already put in place); the date's earlier one stays. */
@@ -195,4 +251,9 @@ export class Quarantine implements RowRejects {
     const rules = [...this.byRule].map(([rule, n]) => `${rule} ${n}`);
     return rules.length > 0 ? ` (${rules.join(', ')})` : '';
   }
+}
+
+/** The key's extension (`.csv`, `.parquet`), or `''` when its last segment has none. */
+function extensionOf(key: string): string {
+  return /\.[^./]*$/.exec(key)?.[0] ?? '';
 }

@@ -118,10 +118,11 @@ export const lakeKeys = {
     `${reportBase(pipeline, dataset, date, runId)}.html`,
   /**
    * Rows a source or dataset set aside for the date instead of failing the run (`_rule`, `_row` and
-   * the original columns): `<pipeline>/quarantine/<name>/date=…/<name>.csv`. A re-run replaces it.
+   * the original columns), in the quarantine's format (default csv, as the declaration's `format`):
+   * `<pipeline>/quarantine/<name>/date=…/<name>.csv` or `….parquet`. A re-run replaces it.
    */
-  quarantine: (pipeline: string, name: string, date: string) =>
-    `${pipeline}/quarantine/${name}/${datePartition(date)}/${name}.csv`,
+  quarantine: (pipeline: string, name: string, date: string, format: DatasetFormat = 'csv') =>
+    `${pipeline}/quarantine/${name}/${datePartition(date)}/${name}.${format}`,
   /** `<pipeline>/history/<dataset>/`: one small document per run of the dataset's checks' metrics. */
   historyPrefix: (pipeline: string, dataset: string) => `${pipeline}/history/${dataset}/`,
   /** One run's entry in a dataset's quality history: `<pipeline>/history/<dataset>/date=…/<runId>.json`. */
