@@ -88,7 +88,7 @@ describe('a quarantine declaration', () => {
       `source orders: quarantine: expected { limit: '> 1%' } (a limit of the form "> N", ">= N", "> N%" or ">= N%" (N a number))`,
     );
     expect(problems({ limit: '> 1', max: 3 })).toContain(
-      'source orders: quarantine: unknown option max (options: limit, checks)',
+      'source orders: quarantine: unknown option max (options: limit, checks, format)',
     );
   });
 });

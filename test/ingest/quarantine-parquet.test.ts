@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { definePipeline } from '../../src/lib/definition/define.ts';
 import { fact } from '../../src/lib/definition/sources.ts';
 import { ConfigError, InputError } from '../../src/lib/errors.ts';
+import { ingestSource } from '../../src/lib/ingest/ingest.ts';
 import { Quarantine, quarantineLimit } from '../../src/lib/ingest/quarantine.ts';
 import { SchemaValidator } from '../../src/lib/ingest/validate.ts';
 import { sha256 } from '../../src/lib/lake/data-lake.ts';
@@ -269,5 +270,42 @@ describe('a quarantine declaration’s format', () => {
     expect(problems({ limit: '> 1%', format: 1 })).toContain(
       'source orders: quarantine: unknown format 1 (formats: csv, parquet)',
     );
+  });
+});
+
+describe('ingestion with a Parquet quarantine', () => {
+  it('writes the date’s quarantine as Parquet, and a CSV re-run replaces it', async () => {
+    const run = async (format?: DatasetFormat) => {
+      const pipeline = definePipeline({
+        name: P,
+        sources: { orders: ordersSource(format) },
+        transform: ({ from }) => from('orders').write('out'),
+      });
+      const csv = [HEADER.join(','), ...ROWS.map((row) => row.join(','))].join('\n');
+      await temp.lake.storage.put('in/orders.csv', `${csv}\n`);
+      return ingestSource({
+        lake: temp.lake,
+        pipeline,
+        runId: `r-${format ?? 'csv'}`,
+        date: DATE,
+        source: 'orders',
+        input: { kind: 'lake', key: 'in/orders.csv' },
+      });
+    };
+    const parquet = await run('parquet');
+    expect(parquet.quarantine?.ref).toMatchObject({
+      key: lakeKeys.quarantine(P, 'orders', DATE, 'parquet'),
+      rows: 2,
+    });
+    const table = await openDataset(temp.lake, parquet.quarantine?.ref.key as string);
+    const rows: string[][] = [];
+    for await (const batch of table.batches) rows.push(...batch.map((row) => [...row]));
+    expect(rows.map((row) => [row[0], row[1], row[3]])).toEqual([
+      ['type:qty:int', '2', ''],
+      ['event_time:ts:date', '4', 'O4'],
+    ]);
+    const csv = await run();
+    expect(csv.quarantine?.ref.key).toBe(lakeKeys.quarantine(P, 'orders', DATE));
+    expect(await temp.lake.storage.exists(lakeKeys.quarantine(P, 'orders', DATE, 'parquet'))).toBe(false);
   });
 });

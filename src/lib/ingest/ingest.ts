@@ -96,7 +96,7 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
       ? undefined
       : new Quarantine({
           lake,
-          key: lakeKeys.quarantine(pipeline.name, source, date),
+          key: lakeKeys.quarantine(pipeline.name, source, date, definition.quarantine?.format),
           header: table.header,
           limit,
           location: { source, ...location },
