@@ -50,14 +50,15 @@ export interface LandingMetadata {
 /**
  * Lands one source of a pipeline for one date: input → validation against the source's schema →
  * `<pipeline>/landing/<source>/date=…/<source>.csv` (canonical CSV: UTF-8, LF, comma, every value as
- * its original text), then the metadata document. The object is written atomically: on any error
+ * its original text; `.parquet`, typed by the schema, for a Parquet input), then the metadata document. The object is written atomically: on any error
  * (bad input, abort, storage) the writer is aborted, so no half-written object appears and an earlier
  * object for the date stays as it was. The metadata is written only once the object is in place; if
  * that write fails the job fails too, and its retry rewrites both.
  *
  * A source that declares a quarantine lands its good rows and writes the rows that fail a per-row
  * check of validation or one of its declared `checks` to
- * `<pipeline>/quarantine/<source>/date=…/<source>.csv` (see quarantine.ts); past its limit the run
+ * `<pipeline>/quarantine/<source>/date=…/<source>.csv` (or `.parquet`, as declared; see quarantine.ts);
+ * past its limit the run
  * fails with neither object written.
  * @throws InputError for bad input (never retried; `QUARANTINE_LIMIT` past a quarantine's limit),
  * StorageError for the lake, the signal's reason
