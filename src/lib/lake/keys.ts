@@ -117,7 +117,7 @@ export const lakeKeys = {
   qualityReportHtml: (pipeline: string, dataset: string, date: string, runId: string) =>
     `${reportBase(pipeline, dataset, date, runId)}.html`,
   /**
-   * Rows a source or dataset set aside for the date instead of failing the run (`_rule`, `_row` and
+   * Rows a source set aside for the date instead of failing the run (`_rule`, `_row` and
    * the original columns), in the quarantine's format (default csv, as the declaration's `format`):
    * `<pipeline>/quarantine/<name>/date=…/<name>.csv` or `….parquet`. A re-run replaces it.
    */

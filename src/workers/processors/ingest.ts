@@ -30,8 +30,15 @@ export function ingestProcessor({ lake }: WorkerDeps): StepProcessor<'ingest'> {
     } catch (error) {
       throw namingSource(error, source);
     }
+    const quarantined = result.quarantine
+      ? `; ${result.quarantine.ref.rows} rows quarantined at ${result.quarantine.ref.key} (${Object.entries(
+          result.quarantine.byRule,
+        )
+          .map(([rule, rows]) => `${rule} ${rows}`)
+          .join(', ')})`
+      : '';
     await job.log(
-      `landed ${result.landing.rows} rows at ${result.landing.key}; ${result.warnings.length} warnings`,
+      `landed ${result.landing.rows} rows at ${result.landing.key}${quarantined}; ${result.warnings.length} warnings`,
     );
     // Sent together, not one round trip after another; one connection keeps them in order.
     await Promise.all(result.warnings.map((warning) => job.log(`warning: ${warning}`)));
