@@ -53,7 +53,9 @@ export function quarantineProblems(quarantine: unknown, schema: Schema): string[
   if (typeof quarantine !== 'object' || quarantine === null || typeof limit !== 'string')
     return [`quarantine: expected { limit: '> 1%' } (a limit of the form ${THRESHOLD_FORMS})`];
   const unknown = Object.keys(quarantine).filter((name) => !OPTIONS.includes(name));
-  const problems = unknown.map((name) => `quarantine: unknown option ${name} (options: ${OPTIONS.join(', ')})`);
+  const problems = unknown.map(
+    (name) => `quarantine: unknown option ${name} (options: ${OPTIONS.join(', ')})`,
+  );
   const { format } = quarantine as { format?: unknown };
   if (format !== undefined && !DATASET_FORMATS.includes(format as DatasetFormat)) {
     problems.push(
