@@ -49,7 +49,9 @@ async function midTransform(env: PipelineEnv): Promise<string> {
   return jobId;
 }
 
-describe('SIGTERM with jobs in flight', () => {
+// Each test runs a 60k-row run, stops a worker mid-transform and waits (up to 90 s, `env.run`) for
+// another to finish it: on a busy machine that takes longer than the suite's default 60 s budget.
+describe('SIGTERM with jobs in flight', { timeout: 150_000 }, () => {
   it('finishes the in-flight jobs, starts no new one, exits 0; another worker does the rest', async () => {
     const env = await isolatedEnv();
     const specs = ['2024-03-11', '2024-03-12', '2024-03-13'].map((date) => bigRun(date, 60_000));
