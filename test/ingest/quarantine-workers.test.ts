@@ -1,13 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { readRunRecord } from '../../src/lib/pipeline/run-record.ts';
-import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
-import { type PipelinesDir, writePipelinesDir } from '../helpers/test-pipelines.ts';
-import { Processes, runEnqueueCli } from '../reliability/support/harness.ts';
+import type { PipelineEnv } from '../helpers/pipeline-env.ts';
+import { startUserPipelines, type UserPipelineEnv } from '../helpers/user-pipeline-env.ts';
+import { runEnqueueCli } from '../reliability/support/harness.ts';
 
 /**
  * A quarantine through the whole flow: a user's pipeline in a temporary PIPELINES_DIR, a real worker
@@ -48,22 +47,14 @@ function readingsCsv(bad: number[], negative: number[] = []): string {
   return `${lines.join('\n')}\n`;
 }
 
-let dir: PipelinesDir;
+let user: UserPipelineEnv;
 let env: PipelineEnv;
 let inputs: string;
-const processes = new Processes();
 beforeAll(async () => {
-  inputs = await mkdtemp(path.join(tmpdir(), 'lakeflow-inputs-'));
-  dir = await writePipelinesDir({ [P]: PIPELINE });
-  env = await createPipelineEnv({ workers: false, env: { PIPELINES_DIR: dir.dir } });
-  await processes.worker(env.env);
+  user = await startUserPipelines({ [P]: PIPELINE });
+  ({ env, inputs } = user);
 });
-afterAll(async () => {
-  await processes.killAll();
-  await env?.close();
-  await dir?.cleanup();
-  if (inputs) await rm(inputs, { recursive: true, force: true });
-});
+afterAll(() => user?.close());
 
 /** Runs the date on `csv` (a re-run after the first) and returns the CLI's outcome and the record. */
 async function runWith(csv: string, name: string, rerun: boolean) {

@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,9 +6,9 @@ import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { type RunRecord, readRunRecord } from '../../src/lib/pipeline/run-record.ts';
 import type { QualityReport } from '../../src/lib/quality/report.ts';
 import { runCli } from '../helpers/cli.ts';
-import { createPipelineEnv, type PipelineEnv } from '../helpers/pipeline-env.ts';
-import { type PipelinesDir, writePipelinesDir } from '../helpers/test-pipelines.ts';
-import { Processes, runEnqueueCli } from '../reliability/support/harness.ts';
+import type { PipelineEnv } from '../helpers/pipeline-env.ts';
+import { startUserPipelines, type UserPipelineEnv } from '../helpers/user-pipeline-env.ts';
+import { runEnqueueCli } from '../reliability/support/harness.ts';
 
 /**
  * The quality gate through real workers and `npm run enqueue`: three days of 20 readings, then a day
@@ -54,27 +53,19 @@ function readings(date: string, rows: number, bad: number[] = [], empty: number[
   return `${lines.join('\n')}\n`;
 }
 
-let dir: PipelinesDir;
+let user: UserPipelineEnv;
 let env: PipelineEnv;
 let inputs: string;
-const processes = new Processes();
 beforeAll(async () => {
-  inputs = await mkdtemp(path.join(tmpdir(), 'lakeflow-gate-'));
+  user = await startUserPipelines({ [P]: PIPELINE });
+  ({ env, inputs } = user);
   await Promise.all(
     DATES.slice(0, 3).map((date) => writeFile(path.join(inputs, `readings-${date}.csv`), readings(date, 20))),
   );
   await writeFile(path.join(inputs, `readings-${DATES[3]}.csv`), readings(DATES[3] as string, 20, [7], [12]));
   await writeFile(path.join(inputs, `readings-${DATES[4]}.csv`), readings(DATES[4] as string, 10));
-  dir = await writePipelinesDir({ [P]: PIPELINE });
-  env = await createPipelineEnv({ workers: false, env: { PIPELINES_DIR: dir.dir } });
-  await processes.worker(env.env);
 });
-afterAll(async () => {
-  await processes.killAll();
-  await env?.close();
-  await dir?.cleanup();
-  if (inputs) await rm(inputs, { recursive: true, force: true });
-});
+afterAll(() => user?.close());
 
 /** Enqueues dates `from`..`to` from the dated files, waits, and returns the records in date order. */
 async function run(from: string, to: string): Promise<{ code: number | string; records: RunRecord[] }> {
