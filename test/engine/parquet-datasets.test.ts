@@ -6,22 +6,16 @@ import type { PipelineDefinition } from '../../src/lib/definition/define.ts';
 import { withDatasetFormats } from '../../src/lib/engine/dataset-formats.ts';
 import { runTransform } from '../../src/lib/engine/run-transform.ts';
 import type { DataLake } from '../../src/lib/lake/data-lake.ts';
-import { openDataset } from '../../src/lib/lake/dataset-reader.ts';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { readParquetObject } from '../../src/lib/lake/parquet-reader.ts';
 import { runQualityChecks } from '../../src/lib/quality/run-checks.ts';
 import { runLocal } from '../../src/lib/run-local.ts';
+import { datasetRows } from '../helpers/lake-data.ts';
 import { withTempLake } from '../helpers/temp-lake.ts';
 
 const DATE = '2024-01-20';
 
-/** Every row of a lake object, CSV or Parquet, as text. */
-async function rowsOf(lake: DataLake, key: string): Promise<{ header: string[]; rows: string[][] }> {
-  const table = await openDataset(lake, key);
-  const rows: string[][] = [];
-  for await (const batch of table.batches) rows.push(...batch);
-  return { header: table.header, rows };
-}
+const rowsOf = datasetRows;
 
 /** Every dataset of the pipeline as Parquet. */
 /** The pipeline with every dataset in one format. */

@@ -5,10 +5,10 @@ import type { PipelineDefinition } from '../../src/lib/definition/define.ts';
 import { withDatasetFormats } from '../../src/lib/engine/dataset-formats.ts';
 import { runTransform } from '../../src/lib/engine/run-transform.ts';
 import type { DataLake } from '../../src/lib/lake/data-lake.ts';
-import { openDataset } from '../../src/lib/lake/dataset-reader.ts';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { readParquetObject } from '../../src/lib/lake/parquet-reader.ts';
 import { ParquetObjectWriter } from '../../src/lib/lake/parquet-writer.ts';
+import { datasetRows } from '../helpers/lake-data.ts';
 import { withTempLake } from '../helpers/temp-lake.ts';
 import { csv, DATE } from './run.ts';
 
@@ -55,10 +55,8 @@ async function run(lake: DataLake, pipeline: PipelineDefinition, rowGroupRows?: 
 }
 
 async function textRows(lake: DataLake, key: string) {
-  const table = await openDataset(lake, key);
-  const rows: string[][] = [table.header];
-  for await (const batch of table.batches) rows.push(...batch);
-  return rows;
+  const { header, rows } = await datasetRows(lake, key);
+  return [header, ...rows];
 }
 
 async function land(lake: DataLake, pipeline: PipelineDefinition, inputs: Record<string, string>) {

@@ -8,8 +8,8 @@ import { ingestSource } from '../../src/lib/ingest/ingest.ts';
 import { Quarantine, quarantineLimit } from '../../src/lib/ingest/quarantine.ts';
 import { SchemaValidator } from '../../src/lib/ingest/validate.ts';
 import { sha256 } from '../../src/lib/lake/data-lake.ts';
-import { openDataset } from '../../src/lib/lake/dataset-reader.ts';
 import { type DatasetFormat, lakeKeys } from '../../src/lib/lake/keys.ts';
+import { datasetRows, withDuckDb } from '../helpers/lake-data.ts';
 import { createTempLake, type TempLake } from '../helpers/temp-lake.ts';
 
 /**
@@ -81,26 +81,7 @@ const CSV_KEY = lakeKeys.quarantine(P, 'orders', DATE);
 const PARQUET_KEY = lakeKeys.quarantine(P, 'orders', DATE, 'parquet');
 const exists = (key: string) => temp.lake.storage.exists(key);
 
-async function readBack(key: string): Promise<{ header: string[]; rows: string[][] }> {
-  const dataset = await openDataset(temp.lake, key);
-  const rows: string[][] = [];
-  for await (const batch of dataset.batches) rows.push(...batch.map((row) => [...row]));
-  return { header: dataset.header, rows };
-}
-
-type Row = Record<string, unknown>;
-
-async function withDuckDb<T>(fn: (query: (sql: string) => Promise<Row[]>) => Promise<T>): Promise<T> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const db = await DuckDBInstance.create(':memory:');
-  const connection = await db.connect();
-  try {
-    return await fn(async (sql) => (await connection.runAndReadAll(sql)).getRowObjects() as Row[]);
-  } finally {
-    connection.closeSync();
-    db.closeSync();
-  }
-}
+const readBack = (key: string) => datasetRows(temp.lake, key);
 
 const where = (row: number, column: string) => `(source orders, row ${row}, column ${column})`;
 const EXPECTED = [
@@ -297,9 +278,7 @@ describe('ingestion with a Parquet quarantine', () => {
       key: lakeKeys.quarantine(P, 'orders', DATE, 'parquet'),
       rows: 2,
     });
-    const table = await openDataset(temp.lake, parquet.quarantine?.ref.key as string);
-    const rows: string[][] = [];
-    for await (const batch of table.batches) rows.push(...batch.map((row) => [...row]));
+    const { rows } = await readBack(parquet.quarantine?.ref.key as string);
     expect(rows.map((row) => [row[0], row[1], row[3]])).toEqual([
       ['type:qty:int', '2', ''],
       ['event_time:ts:date', '4', 'O4'],

@@ -4,6 +4,7 @@ import salesEtl from '../../pipelines/sales_etl/pipeline.ts';
 import sensors from '../../pipelines/sensors/pipeline.ts';
 import { withDatasetFormats } from '../../src/lib/engine/dataset-formats.ts';
 import { runLocal } from '../../src/lib/run-local.ts';
+import { withDuckDb } from '../helpers/lake-data.ts';
 import { withTempLake } from '../helpers/temp-lake.ts';
 
 // DuckDB reads the lake the product writes as it is: Hive partitions (`date=…`), CSV datasets with
@@ -11,20 +12,6 @@ import { withTempLake } from '../helpers/temp-lake.ts';
 // run outputs, quality reports and aggregates say. The queries are those of docs/duckdb.md.
 
 const DATES = ['2024-01-20', '2024-01-21'];
-
-type Row = Record<string, unknown>;
-
-async function withDuckDb<T>(fn: (query: (sql: string) => Promise<Row[]>) => Promise<T>): Promise<T> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const db = await DuckDBInstance.create(':memory:');
-  const connection = await db.connect();
-  try {
-    return await fn(async (sql) => (await connection.runAndReadAll(sql)).getRowObjects() as Row[]);
-  } finally {
-    connection.closeSync();
-    db.closeSync();
-  }
-}
 
 describe('DuckDB reads the lake as it is', () => {
   it('sales_etl (CSV datasets): row counts of the run outputs and reports, the summary’s sums', async () => {
@@ -157,7 +144,7 @@ describe('DuckDB reads the lake as it is', () => {
                       (select sum(transaction_count) from ${read('daily_summary', format)})::bigint as transactions,
                       (select count(*) from ${read('cleaned', format)})::bigint as cleaned`,
             )
-          )[0] as Row;
+          )[0] as Record<string, unknown>;
         const fromParquet = await sums('parquet');
         const fromCsv = await sums('csv');
         expect(fromParquet.n).toBe(BigInt(enrichedRows));

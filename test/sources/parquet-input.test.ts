@@ -2,9 +2,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { definePipeline, fact } from '../../src/api.ts';
 import type { DataLake } from '../../src/lib/lake/data-lake.ts';
-import { openDataset } from '../../src/lib/lake/dataset-reader.ts';
 import { lakeKeys } from '../../src/lib/lake/keys.ts';
 import { runLocal } from '../../src/lib/run-local.ts';
+import { datasetRows } from '../helpers/lake-data.ts';
 import { withTempLake } from '../helpers/temp-lake.ts';
 
 // Parquet files and lake objects as a source's input: read one row group at a time, validated like
@@ -39,12 +39,8 @@ async function writeParquet(lake: DataLake, key: string, rows: string[][]) {
 }
 
 /** The landed Parquet object's rows, as text. */
-async function landed(lake: DataLake, name: string) {
-  const table = await openDataset(lake, lakeKeys.landing(name, 'events', DATE, 'parquet'));
-  const rows: string[][] = [];
-  for await (const batch of table.batches) rows.push(...batch.map((r) => [...r]));
-  return { header: table.header, rows };
-}
+const landed = (lake: DataLake, name: string) =>
+  datasetRows(lake, lakeKeys.landing(name, 'events', DATE, 'parquet'));
 
 describe('Parquet inputs', () => {
   it('a lake object and a local file are read by row group, validated and landed as Parquet', async () => {

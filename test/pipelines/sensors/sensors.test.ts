@@ -12,9 +12,9 @@ import { loadPipelineFile } from '../../../src/lib/definition/registry.ts';
 import { runTransform, type TransformOutput } from '../../../src/lib/engine/run-transform.ts';
 import { type GenerateRequest, generateTable } from '../../../src/lib/ingest/generate.ts';
 import { ingestSource } from '../../../src/lib/ingest/ingest.ts';
-import { openDataset } from '../../../src/lib/lake/dataset-reader.ts';
 import { lakeKeys } from '../../../src/lib/lake/keys.ts';
 import { runQualityChecks } from '../../../src/lib/quality/run-checks.ts';
+import { datasetRows } from '../../helpers/lake-data.ts';
 import { createTempLake, type TempLake } from '../../helpers/temp-lake.ts';
 
 const DATE = '2024-03-10';
@@ -107,10 +107,8 @@ describe('sensors pipeline: hand-computed outputs', () => {
   let result: TransformOutput;
   /** A dataset's rows as CSV text, whatever its format (the hourly summary is Parquet). */
   const text = async (key: string) => {
-    const table = await openDataset(temp.lake, key);
-    const lines = [table.header.join(',')];
-    for await (const batch of table.batches) for (const row of batch) lines.push(row.join(','));
-    return `${lines.join('\n')}\n`;
+    const { header, rows } = await datasetRows(temp.lake, key);
+    return `${[header, ...rows].map((row) => row.join(',')).join('\n')}\n`;
   };
 
   beforeEach(async () => {
