@@ -150,7 +150,10 @@ export async function createBoardServer(config: Config, deps: BoardDeps = {}): P
       createBullBoardRouter(queues, {
         basePath: BOARD_PATH,
         readOnly: config.BOARD_READ_ONLY,
-        links: [{ text: 'Runs (JSON)', url: '/api/runs' }],
+        links: [
+          { text: 'Runs', url: '/runs' },
+          { text: 'Runs (JSON)', url: '/api/runs' },
+        ],
       }),
     );
     return listenable(app, metrics, config, logger, opened.reverse(), deps.onShutdownTimeout);

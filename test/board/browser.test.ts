@@ -68,6 +68,14 @@ describe.skipIf(skipReason !== undefined)('the board in headless Chromium', () =
       for (const queue of ['ingest', 'transform', 'quality', 'schedule'])
         await page.getByRole('link', { name: queue, exact: true }).first().waitFor({ state: 'visible' });
       await page.screenshot({ path: SCREENSHOTS.overview, fullPage: true });
+      // The board's header menu (its last button: the links) leads to the runs page, which lists the run.
+      await page.locator('ul[class*="actions"] > li').last().locator('button').first().click();
+      const runsLink = page.locator('a[href="/runs"]').first();
+      await runsLink.waitFor({ state: 'visible' });
+      const runs = await context.newPage();
+      await runs.goto(new URL((await runsLink.getAttribute('href')) as string, board.url).href);
+      await runs.getByRole('link', { name: RUN_ID, exact: true }).first().waitFor({ state: 'visible' });
+      await runs.close();
 
       await page.goto(`${board.url}/board/queue/quality?status=completed`);
       // waitFor throws (naming the locator) if the job never shows up: that is the assertion.
