@@ -13,7 +13,7 @@ import {
   schemaStable,
   uniqueTogether,
 } from '../../src/api.ts';
-import { ConfigError } from '../../src/lib/errors.ts';
+import { refusal } from '../helpers/definition-errors.ts';
 
 /**
  * The new check kinds refused when the definition loads: what their types cannot see (a source that
@@ -46,16 +46,9 @@ function spec(checks: unknown[]): never {
 
 /** The problem lines of the refused definition (asserting it names the pipeline). */
 function problems(checks: unknown[]): string[] {
-  try {
-    definePipeline(spec(checks));
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).code).toBe('DEFINITION_INVALID');
-    const [first, ...lines] = (error as Error).message.split('\n');
-    expect(first).toBe('pipeline sensor_check is not valid:');
-    return lines.map((line) => line.replace(/^ {2}- /, ''));
-  }
-  throw new Error('the definition loaded');
+  const [first, ...lines] = refusal(() => definePipeline(spec(checks))).message.split('\n');
+  expect(first).toBe('pipeline sensor_check is not valid:');
+  return lines.map((line) => line.replace(/^ {2}- /, ''));
 }
 
 const where = (check: string) => `quality suite daily: check "${check}"`;

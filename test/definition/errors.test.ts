@@ -16,6 +16,7 @@ import {
 } from '../../src/api.ts';
 import { loadPipelines, PipelineRegistry } from '../../src/lib/definition/registry.ts';
 import { ConfigError } from '../../src/lib/errors.ts';
+import { refusal } from '../helpers/definition-errors.ts';
 
 /**
  * Definition errors: what `tsc` cannot see (a cast, a definition in JavaScript) is refused when the
@@ -46,14 +47,7 @@ function spec(overrides: Record<string, unknown> = {}): never {
 
 /** The error definePipeline throws for `definition`: a ConfigError `DEFINITION_INVALID`. */
 function definitionError(definition: never): ConfigError {
-  try {
-    definePipeline(definition);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).code).toBe('DEFINITION_INVALID');
-    return error as ConfigError;
-  }
-  throw new Error('the definition loaded');
+  return refusal(() => definePipeline(definition));
 }
 
 /** Asserts the definition is refused, naming the pipeline, and returns its problem lines. */

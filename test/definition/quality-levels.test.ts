@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acceptedValues, compare, complete, definePipeline, fact, inRange, unique } from '../../src/api.ts';
-import { ConfigError } from '../../src/lib/errors.ts';
 import type { RowCheck } from '../../src/lib/quality/checks.ts';
+import { refusal } from '../helpers/definition-errors.ts';
 
 /**
  * Warn/error thresholds and samples in definitions: the builders make checks as data, `suite()` takes
@@ -30,16 +30,9 @@ function spec(quality: (context: Untyped) => unknown): never {
 
 /** The problem lines of a refused definition. */
 function problems(definition: never): string[] {
-  try {
-    definePipeline(definition);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).code).toBe('DEFINITION_INVALID');
-    const [first, ...lines] = (error as ConfigError).message.split('\n');
-    expect(first).toBe('pipeline levels_check is not valid:');
-    return lines.map((line) => line.replace(/^ {2}- /, ''));
-  }
-  throw new Error('the definition loaded');
+  const [first, ...lines] = refusal(() => definePipeline(definition)).message.split('\n');
+  expect(first).toBe('pipeline levels_check is not valid:');
+  return lines.map((line) => line.replace(/^ {2}- /, ''));
 }
 
 describe('check builders with warn and error', () => {

@@ -14,7 +14,7 @@ import {
   satisfies,
   unique,
 } from '../../src/api.ts';
-import { ConfigError } from '../../src/lib/errors.ts';
+import { refusal } from '../helpers/definition-errors.ts';
 
 /**
  * A quarantine's declared checks when the definition loads (kinds, columns and their types,
@@ -43,15 +43,7 @@ function pipelineWith(limit: string, checks: readonly unknown[]) {
 }
 
 describe('quarantine checks at load', () => {
-  const problems = (checks: readonly unknown[]): string => {
-    try {
-      pipelineWith('> 1', checks);
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      return (error as Error).message;
-    }
-    throw new Error('the definition loaded');
-  };
+  const problems = (checks: readonly unknown[]): string => refusal(() => pipelineWith('> 1', checks)).message;
 
   it('refuses the kinds that do not judge a row by itself, saying why', () => {
     expect(problems([unique('order_id')])).toContain(
