@@ -83,11 +83,12 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
   }
 
   // A Parquet input lands as Parquet (typed by the schema), any other as canonical CSV.
+  const format = landingFormatOf(input);
   const writer = openLandingWriter(lake, {
     pipeline: pipeline.name,
     source,
     date,
-    format: landingFormatOf(input),
+    format,
     header: table.header,
     schema: definition.schema,
     ...(signal ? { signal } : {}),
@@ -124,14 +125,13 @@ export async function ingestSource(options: IngestOptions): Promise<IngestResult
     if (quarantine) quarantined = await quarantine.finish();
     landing = await writer.finish();
     await quarantine?.clearStale();
-    // The date's landing in the other format, from an earlier run, would otherwise be read instead.
-    const format = landingFormatOf(input);
-    const other = lakeKeys.landing(pipeline.name, source, date, format === 'csv' ? 'parquet' : 'csv');
-    if (await lake.storage.exists(other)) await lake.storage.delete(other);
   } catch (error) {
     await Promise.all([writer.abort(error), quarantine?.abort(error)]);
     throw error;
   }
+  // The date's landing in the other format, from an earlier run, would otherwise be read instead.
+  const other = lakeKeys.landing(pipeline.name, source, date, format === 'csv' ? 'parquet' : 'csv');
+  if (await lake.storage.exists(other)) await lake.storage.delete(other);
 
   const metaKey = lakeKeys.landingMeta(pipeline.name, source, date);
   const metadata: LandingMetadata = {
